@@ -1,0 +1,114 @@
+"""Sync: what is waiting to be sent, when the last sync was, and a button to sync now.
+
+The round itself (sync.replicator.sync_once) runs in a background thread; its progress and
+result come back through Clock, so the screen stays responsive on a slow link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+
+from mobile_app.background import on_ui_thread, run_in_background
+from mobile_app.i18n import tr
+from mobile_app.screens.base import BaseScreen
+from sync.replicator import SyncReport, client_for, sync_once
+
+
+class SyncScreen(BaseScreen):
+    pending_records = NumericProperty(0)
+    pending_photos = NumericProperty(0)
+    rejected = NumericProperty(0)
+    last_sync = StringProperty("")
+    last_error = StringProperty("")
+    stage_text = StringProperty("")
+    progress = NumericProperty(0)
+    result_text = StringProperty("")
+    result_error = BooleanProperty(False)
+
+    def on_pre_enter(self, *args):
+        if not self.app.sync_running:  # a result from an earlier visit would mislead
+            self.result_text, self.result_error = "", False
+            self.stage_text, self.progress = "", 0
+        super().on_pre_enter(*args)
+
+    def refresh(self) -> None:
+        replica = self.app.replica
+        counts = replica.outbox_counts()
+        self.pending_records = counts["pending"]
+        self.pending_photos = counts["photos"]
+        self.rejected = counts["rejected"]
+        self.last_sync = local_time(replica.get_meta("last_sync_at") or "")
+        self.last_error = replica.get_meta("last_sync_error") or ""
+
+    def sync_now(self) -> None:
+        app = self.app
+        if app.sync_running:
+            return
+        replica = app.replica
+        if not replica.enrolled:
+            self._show_result(tr("not_enrolled", app.lang), error=True)
+            return
+        app.sync_running = True
+        self.progress = 0
+        self.result_text = ""
+        self.stage_text = tr("syncing", app.lang)
+        run_in_background(
+            lambda: sync_once(replica, client_for(replica), self._progress_from_thread),
+            self._finished,
+            self._crashed,
+            replica=replica,
+            name="chungsuc-sync",
+        )
+
+    def _progress_from_thread(self, stage: str, done: int, total: int) -> None:
+        on_ui_thread(self._show_progress, stage, done, total)
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        self.stage_text = tr(f"stage_{stage}", self.app.lang)
+        self.progress = done / total if total else 1
+        self.refresh()
+
+    def _finished(self, report: SyncReport) -> None:
+        lang = self.app.lang
+        self.app.sync_running = False
+        self.stage_text = ""
+        self.refresh()
+        if report.ok:
+            self.progress = 1
+            text = tr(
+                "sync_done",
+                lang,
+                pushed=report.pushed,
+                photos=report.photos_uploaded,
+                pulled=report.pulled,
+            )
+            if report.conflicts:
+                text += " " + tr("sync_conflicts", lang, n=report.conflicts)
+            self._show_result(text, error=False)
+        else:
+            message = report.error if lang == "vi" else (report.error_en or report.error)
+            self._show_result(message or "", error=True)
+        self.app.refresh_identity()
+
+    def _crashed(self, exc: BaseException) -> None:
+        self.app.sync_running = False
+        self.stage_text = ""
+        self.refresh()
+        self._show_result(tr("unexpected_error", self.app.lang, error=exc), error=True)
+
+    def _show_result(self, text: str, error: bool) -> None:
+        self.result_text, self.result_error = text, error
+
+
+def local_time(stamp: str) -> str:
+    """ "2025-03-04T02:15:00Z" -> "04/03/2025 09:15" in the tablet's time zone (dd/mm, as
+    Vietnamese officers write dates); unreadable stamps are shown as they are."""
+    if not stamp:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.astimezone().strftime("%d/%m/%Y %H:%M")

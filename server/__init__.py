@@ -1,0 +1,32 @@
+"""Chung Sức sync server: `create_app()` builds the Flask app (gunicorn 'server:create_app()')."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from server import api, cli, config, errors, models, web  # noqa: F401  (models registers tables)
+    from server.extensions import api as smorest_api
+    from server.extensions import db, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.load(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    smorest_api.init_app(app)
+    api.init_app(app, smorest_api)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).with_name("migrations")

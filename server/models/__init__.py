@@ -1,0 +1,29 @@
+"""SQLAlchemy models. Import from here; each module holds one part of the domain."""
+
+from server.models.devices import Device, Enrolment
+from server.models.photos import Photo, Upload
+from server.models.records import (
+    AppliedMutation,
+    Conflict,
+    Household,
+    Record,
+    RecordRevision,
+    SyncScope,
+)
+from server.models.units import AdminUnit
+from server.models.users import User
+
+__all__ = [
+    "AdminUnit",
+    "AppliedMutation",
+    "Conflict",
+    "Device",
+    "Enrolment",
+    "Household",
+    "Photo",
+    "Record",
+    "RecordRevision",
+    "SyncScope",
+    "Upload",
+    "User",
+]

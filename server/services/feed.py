@@ -1,0 +1,68 @@
+"""The commune change feed: every record whose version is past the device's cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Record, SyncScope
+from sync.checksum import scope_digest
+
+
+def record_envelope(record: Record) -> dict[str, Any]:
+    """A stored record in the shape of sync.envelope.Envelope (what devices read)."""
+    return {
+        "uuid": record.uuid,
+        "mutation_id": record.uuid,  # not a mutation: the feed carries state, not changes
+        "form_id": record.form_id,
+        "form_version": record.form_version,
+        "commune_code": record.commune_code,
+        "village_code": record.village_code,
+        "household_id": record.household_id,
+        "data": record.data,
+        "photos": list(record.photos or []),
+        "device_id": record.device_id,
+        "captured_at": record.captured_at.isoformat().replace("+00:00", "Z"),
+        "base_version": None,
+        "version": record.version,
+        "deleted": record.deleted,
+        "status": _status(record),
+    }
+
+
+def _status(record: Record) -> str:
+    if record.sync_status == "conflict":
+        return "conflict"
+    return {"approved": "approved", "rejected": "rejected"}.get(record.review_status, "synced")
+
+
+def changes(commune_code: str, since: int, limit: int) -> dict[str, Any]:
+    rows = list(
+        db.session.scalars(
+            select(Record)
+            .where(Record.commune_code == commune_code, Record.version > since)
+            .order_by(Record.version)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {
+        "changes": [record_envelope(r) for r in rows],
+        "next": rows[-1].version if rows else since,
+        "more": more,
+    }
+
+
+def checksum(commune_code: str) -> dict[str, Any]:
+    # Read in one transaction with the scope row, so digest and version describe one state.
+    version = db.session.scalar(
+        select(SyncScope.last_version).where(SyncScope.commune_code == commune_code)
+    )
+    rows = db.session.execute(
+        select(Record.uuid, Record.version).where(Record.commune_code == commune_code)
+    )
+    count, digest = scope_digest((u, v) for u, v in rows)
+    return {"count": count, "digest": digest, "version": version or 0}

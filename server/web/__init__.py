@@ -1,0 +1,16 @@
+"""The web UI for commune boards and sync administrators (server-rendered pages)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from server.web import auth, bundles, commune
+    from server.web.formatting import vn_number
+
+    app.jinja_env.filters["vn_number"] = vn_number
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(commune.bp)
+    app.register_blueprint(bundles.bp)

@@ -1,0 +1,79 @@
+"""Web login with a session cookie, CSRF tokens on forms, and area checks for pages."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent, session.get("csrf", "")) or not sent:
+        abort(400)
+
+
+def load_user() -> None:
+    user_id = session.get("user_id")
+    g.user = db.session.get(User, user_id) if user_id else None
+    if g.user is not None and not g.user.active:
+        g.user = None
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        check_csrf()
+        username = request.form.get("username", "").strip()
+        user = db.session.scalar(select(User).where(User.username == username))
+        if (
+            user is not None
+            and user.active
+            and user.check_password(request.form.get("password", ""))
+        ):
+            session.clear()
+            session["user_id"] = user.id
+            target = request.args.get("next", "")
+            # Only local paths: never bounce a user to another site after login.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("commune.home")
+            return redirect(target)
+        error = True  # the same message whether the name or the password was wrong
+    return render_template("login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    check_csrf()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_user)
+    app.jinja_env.globals["csrf_token"] = csrf_token

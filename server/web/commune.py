@@ -1,0 +1,71 @@
+"""The commune page: contributions by household, village and commune totals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, send_file, url_for
+from sqlalchemy import select
+
+from forms import default_registry
+from server.extensions import db
+from server.models import AdminUnit, Photo, Record
+from server.services import photos, totals
+from server.services.access import can_access_commune as can_view_commune
+from server.web.auth import login_required
+
+bp = Blueprint("commune", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    user = g.user
+    if user.role in ("board", "officer") and user.area_code:
+        return redirect(url_for("commune.page", code=user.area_code))
+    query = select(AdminUnit).where(AdminUnit.level == "commune")
+    if user.role != "sysadmin":
+        query = query.where(AdminUnit.parent_code == user.area_code)
+    communes = [
+        c
+        for c in db.session.scalars(query.order_by(AdminUnit.name).limit(500))
+        if db.session.scalar(select(AdminUnit.code).where(AdminUnit.parent_code == c.code).limit(1))
+    ]
+    return render_template("communes.html", communes=communes)
+
+
+@bp.get("/communes/<code>")
+@login_required
+def page(code: str):
+    commune = db.session.get(AdminUnit, code)
+    if commune is None or commune.level != "commune":
+        abort(404)
+    if not can_view_commune(g.user, code):
+        abort(403)
+    province = db.session.get(AdminUnit, commune.province_code() or "")
+    return render_template(
+        "commune.html",
+        commune=commune,
+        province=province,
+        summary=totals.commune_contributions(code),
+        form=default_registry().get("contribution"),
+    )
+
+
+@bp.get("/photos/<sha256>")
+@login_required
+def photo(sha256: str):
+    if not photos.SHA256_HEX.match(sha256) or db.session.get(Photo, sha256) is None:
+        abort(404)
+    if not any(can_view_commune(g.user, c) for c in _communes_using(sha256)):
+        abort(404)  # 404, not 403: do not confirm a photo exists outside the user's area
+    return send_file(photos.photo_path(sha256), mimetype=db.session.get(Photo, sha256).content_type)
+
+
+def _communes_using(sha256: str) -> set[str]:
+    # JSON containment differs between SQLite and PostgreSQL; a LIKE on the serialised list
+    # is portable, and a hash is unambiguous inside it.
+    rows = db.session.execute(
+        select(Record.commune_code, Record.photos).where(
+            db.cast(Record.photos, db.String).like(f"%{sha256}%")
+        )
+    )
+    return {code for code, hashes in rows if sha256 in (hashes or [])}

@@ -1,0 +1,510 @@
+"""The device's replica: its commune's records, the outbox of unsent changes, its photos.
+
+One SQLite file in WAL mode, standard library only, so the tablet app and the simulator
+share it. A save writes the record and its outbox entry in one transaction: after a crash
+either both are there or neither is. Schema changes are numbered migrations applied at open
+(PRAGMA user_version), so an app update never drops unsent data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from forms import FieldError, FormRegistry, default_registry, photo_hashes, validate
+from sync.checksum import scope_digest
+from sync.envelope import Envelope, new_id, utc_now
+from sync.text import fold
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    CREATE TABLE villages (code TEXT PRIMARY KEY, name TEXT NOT NULL, geometry TEXT);
+    CREATE TABLE records (
+        uuid TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        form_version INTEGER NOT NULL,
+        village_code TEXT NOT NULL,
+        household_id TEXT,
+        data TEXT NOT NULL,
+        photos TEXT NOT NULL DEFAULT '[]',
+        captured_at TEXT NOT NULL,
+        device_id TEXT NOT NULL DEFAULT '',
+        version INTEGER,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        status TEXT,
+        search TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX records_household ON records (household_id, form_id);
+    CREATE INDEX records_village ON records (village_code, form_id);
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        mutation_id TEXT NOT NULL UNIQUE,
+        record_uuid TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'pending',
+        error TEXT
+    );
+    CREATE INDEX outbox_record ON outbox (record_uuid, state);
+    CREATE TABLE photos (
+        sha256 TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+
+class ValidationFailed(ValueError):
+    """The answers break the form's rules; `errors` say which field and why."""
+
+    def __init__(self, errors: Sequence[FieldError]):
+        super().__init__("; ".join(e.message.en for e in errors))
+        self.errors = list(errors)
+
+
+class Replica:
+    def __init__(self, path: str | Path, forms: FormRegistry | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.photo_dir = self.path.parent / "photos"
+        self.photo_dir.mkdir(exist_ok=True)
+        self.forms = forms or default_registry()
+        self._local = threading.local()
+        self._migrate()
+
+    # -- connection ------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")  # a save is on disk before we say so
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _tx(self):
+        return _Transaction(self._conn())
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._tx() as tx:
+                for statement in filter(str.strip, script.split(";")):
+                    tx.execute(statement)
+                tx.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn().execute("PRAGMA user_version").fetchone()[0]
+
+    # -- enrolment and settings ------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, values: Mapping[str, Any]) -> None:
+        with self._tx() as tx:
+            tx.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [(k, None if v is None else str(v)) for k, v in values.items()],
+            )
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.get_meta("token"))
+
+    def save_scope(self, scope: Mapping[str, Any]) -> None:
+        commune = scope["commune"]
+        with self._tx() as tx:
+            tx.executemany(
+                "INSERT INTO villages (code, name, geometry) VALUES (?, ?, ?) "
+                "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+                "geometry = excluded.geometry",
+                [(v["code"], v["name"], json.dumps(v.get("geometry"))) for v in scope["villages"]],
+            )
+            tx.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [
+                    ("commune_code", commune["code"]),
+                    ("commune_name", commune["name"]),
+                    ("province_name", commune.get("province_name", "")),
+                ],
+            )
+
+    def villages(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT v.code, v.name, COUNT(r.uuid) AS households FROM villages v "
+            "LEFT JOIN records r ON r.village_code = v.code AND r.form_id = 'household' "
+            "AND r.deleted = 0 GROUP BY v.code ORDER BY v.name"
+        )
+        return [dict(r) for r in rows]
+
+    def village(self, code: str) -> dict[str, Any] | None:
+        """{"code", "name", "geometry"} of one village (geometry None when it has none)."""
+        row = (
+            self._conn()
+            .execute("SELECT code, name, geometry FROM villages WHERE code = ?", (code,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        try:
+            geometry = json.loads(row["geometry"]) if row["geometry"] else None
+        except ValueError:
+            geometry = None  # an unreadable boundary: no outside-the-village warnings
+        return {"code": row["code"], "name": row["name"], "geometry": geometry}
+
+    # -- reading ---------------------------------------------------------------------------
+    def households(
+        self, village_code: str | None = None, query: str = "", limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Households of a village (or all), filtered by a diacritic-insensitive query."""
+        sql = "SELECT * FROM records WHERE form_id = 'household' AND deleted = 0"
+        args: list[Any] = []
+        if village_code:
+            sql += " AND village_code = ?"
+            args.append(village_code)
+        for word in fold(query).split():
+            sql += " AND search LIKE ? ESCAPE '\\'"
+            args.append(
+                "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+        sql += " ORDER BY search LIMIT ?"
+        args.append(limit)
+        return [_row(r) for r in self._conn().execute(sql, args)]
+
+    def record(self, uuid: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT * FROM records WHERE uuid = ?", (uuid,)).fetchone()
+        return _row(row) if row else None
+
+    def records_to_redo(self) -> list[dict[str, Any]]:
+        """Records the server refused or the board rejected, newest first, with the household's
+        answers and the server's field errors (a refused push) as `errors`."""
+        rows = self._conn().execute(
+            "SELECT r.*, h.data AS household, "
+            "(SELECT o.error FROM outbox o WHERE o.record_uuid = r.uuid "
+            " AND o.state = 'rejected' ORDER BY o.seq DESC LIMIT 1) AS error "
+            "FROM records r LEFT JOIN records h ON h.uuid = r.household_id "
+            "WHERE r.status = 'rejected' AND r.deleted = 0 ORDER BY r.captured_at DESC"
+        )
+        out = []
+        for row in rows:
+            item = dict(row)
+            household, error = item.pop("household"), item.pop("error")
+            item = _row_dict(item)
+            item["household"] = json.loads(household) if household else {}
+            try:
+                errors = json.loads(error) if error else []
+            except ValueError:
+                errors = []
+            item["errors"] = (
+                [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+            )
+            out.append(item)
+        return out
+
+    def records_for(self, household_id: str) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT * FROM records WHERE household_id = ? AND form_id != 'household' "
+            "AND deleted = 0 ORDER BY captured_at DESC",
+            (household_id,),
+        )
+        return [_row(r) for r in rows]
+
+    # -- writing ---------------------------------------------------------------------------
+    def save_record(
+        self,
+        form_id: str,
+        data: Mapping[str, Any],
+        village_code: str,
+        household_id: str | None = None,
+        record_uuid: str | None = None,
+    ) -> Envelope:
+        """Validate and store a new record or a new revision of one, queued for sync."""
+        form = self.forms.get(form_id)
+        cleaned, errors = validate(form, data)
+        if errors:
+            raise ValidationFailed(errors)
+        existing = self.record(record_uuid) if record_uuid else None
+        base_version, parent = self._lineage(existing)
+        record_uuid = record_uuid or new_id()
+        if form.subject == "self":
+            household_id = record_uuid
+        elif not household_id:
+            raise ValueError(f"form {form_id} needs a household")
+        envelope = Envelope(
+            uuid=record_uuid,
+            mutation_id=new_id(),
+            form_id=form.id,
+            form_version=form.version,
+            commune_code=self.get_meta("commune_code") or "",
+            village_code=village_code,
+            household_id=household_id,
+            data=cleaned,
+            device_id=self.get_meta("device_id") or "",
+            captured_at=utc_now(),
+            photos=photo_hashes(form, cleaned),
+            base_version=base_version,
+            parent_mutation_id=parent,
+        )
+        with self._tx() as tx:
+            self._upsert(tx, envelope, status="pending")
+            tx.execute(
+                "INSERT INTO outbox (mutation_id, record_uuid, envelope, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    envelope.mutation_id,
+                    envelope.uuid,
+                    json.dumps(envelope.as_dict(), ensure_ascii=False),
+                    envelope.captured_at,
+                ),
+            )
+        return envelope
+
+    def _lineage(self, existing: Mapping[str, Any] | None) -> tuple[int | None, str | None]:
+        """(base_version, parent_mutation_id) for a new change of an existing record.
+
+        While earlier changes of the record wait in the outbox, the new one keeps their base
+        (the server version the officer started from) and names the latest of them as its
+        parent, so the server merges it against what this tablet had, not against the base.
+        """
+        if existing is None:
+            return None, None
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT envelope FROM outbox WHERE record_uuid = ? AND state = 'pending' "
+                "ORDER BY seq",
+                (existing["uuid"],),
+            )
+            .fetchall()
+        )
+        if rows:
+            first, last = json.loads(rows[0][0]), json.loads(rows[-1][0])
+            return first.get("base_version"), last["mutation_id"]
+        return existing["version"], None
+
+    def _upsert(self, tx: sqlite3.Connection, e: Envelope, status: str | None):
+        search = _search(e.data)
+        tx.execute(
+            "INSERT INTO records (uuid, form_id, form_version, village_code, household_id, data, "
+            "photos, captured_at, device_id, version, deleted, status, search) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET "
+            "form_id = excluded.form_id, form_version = excluded.form_version, "
+            "village_code = excluded.village_code, household_id = excluded.household_id, "
+            "data = excluded.data, photos = excluded.photos, captured_at = excluded.captured_at, "
+            "device_id = excluded.device_id, "
+            "version = COALESCE(excluded.version, records.version), "
+            "deleted = excluded.deleted, status = excluded.status, search = excluded.search",
+            (
+                e.uuid,
+                e.form_id,
+                e.form_version,
+                e.village_code,
+                e.household_id,
+                json.dumps(e.data, ensure_ascii=False),
+                json.dumps(e.photos),
+                e.captured_at,
+                e.device_id,
+                e.version,
+                int(e.deleted),
+                status,
+                search,
+            ),
+        )
+
+    # -- photos ----------------------------------------------------------------------------
+    def add_photo(self, source: str | Path | bytes) -> str:
+        """Keep a copy of a photo under its SHA-256; the same photo is stored once."""
+        content = source if isinstance(source, bytes) else Path(source).read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        target = self.photo_dir / f"{digest}.jpg"
+        if not target.exists():
+            partial = target.with_suffix(".part")
+            partial.write_bytes(content)
+            partial.replace(target)  # atomic: a crash never leaves a half photo under its hash
+        with self._tx() as tx:
+            tx.execute(
+                "INSERT INTO photos (sha256, path, size) VALUES (?, ?, ?) "
+                "ON CONFLICT (sha256) DO NOTHING",
+                (digest, str(target), len(content)),
+            )
+        return digest
+
+    def photo_path(self, sha256: str) -> Path | None:
+        row = self._conn().execute("SELECT path FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+        return Path(row[0]) if row else None
+
+    def pending_photos(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute("SELECT * FROM photos WHERE uploaded = 0 ORDER BY rowid")
+        return [dict(r) for r in rows]
+
+    def mark_photo_uploaded(self, sha256: str) -> None:
+        with self._tx() as tx:
+            tx.execute("UPDATE photos SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+
+    def export_photo(self, sha256: str, target: Path) -> None:
+        path = self.photo_path(sha256)
+        if path is not None:
+            shutil.copyfile(path, target)
+
+    # -- outbox ----------------------------------------------------------------------------
+    def pending_mutations(self, max_bytes: int = 256_000, max_items: int = 200) -> list[Envelope]:
+        """The oldest pending changes, as many as fit in one batch (at least one)."""
+        batch: list[Envelope] = []
+        size = 0
+        rows = self._conn().execute(
+            "SELECT envelope FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
+            (max_items,),
+        )
+        for (raw,) in rows:
+            if batch and size + len(raw) > max_bytes:
+                break
+            batch.append(Envelope.from_dict(json.loads(raw)))
+            size += len(raw)
+        return batch
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self._conn().execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        counts = {"pending": 0, "rejected": 0}
+        counts.update({state: n for state, n in rows})
+        counts["photos"] = (
+            self._conn().execute("SELECT COUNT(*) FROM photos WHERE uploaded = 0").fetchone()[0]
+        )
+        return counts
+
+    def rejected(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT record_uuid, error, envelope FROM outbox WHERE state = 'rejected' ORDER BY seq"
+        )
+        return [
+            {"uuid": r[0], "error": json.loads(r[1] or "{}"), "envelope": json.loads(r[2])}
+            for r in rows
+        ]
+
+    def apply_push_results(self, results: Iterable[Mapping[str, Any]]) -> None:
+        """Record what the server did with each pushed mutation."""
+        with self._tx() as tx:
+            for result in results:
+                status, mutation = result["status"], result["mutation_id"]
+                if status in ("applied", "conflict"):
+                    tx.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation,))
+                    remaining = tx.execute(
+                        "SELECT COUNT(*) FROM outbox WHERE record_uuid = ? AND state = 'pending'",
+                        (result["uuid"],),
+                    ).fetchone()[0]
+                    if status == "conflict":
+                        state = "conflict"
+                    else:
+                        state = "pending" if remaining else "synced"
+                    tx.execute(
+                        "UPDATE records SET version = ?, status = ? WHERE uuid = ?",
+                        (result.get("version"), state, result["uuid"]),
+                    )
+                    if "server_copy" in result and not remaining:
+                        # Take the merged answers so the next edit builds on them.
+                        copy = result["server_copy"]
+                        tx.execute(
+                            "UPDATE records SET data = ?, search = ? WHERE uuid = ?",
+                            (json.dumps(copy, ensure_ascii=False), _search(copy), result["uuid"]),
+                        )
+                elif status == "rejected":
+                    tx.execute(
+                        "UPDATE outbox SET state = 'rejected', error = ?, attempts = attempts + 1 "
+                        "WHERE mutation_id = ?",
+                        (json.dumps(result.get("errors", []), ensure_ascii=False), mutation),
+                    )
+                    tx.execute(
+                        "UPDATE records SET status = 'rejected' WHERE uuid = ?", (result["uuid"],)
+                    )
+
+    # -- pull ------------------------------------------------------------------------------
+    def apply_changes(self, changes: Iterable[Mapping[str, Any]], cursor: int) -> int:
+        """Store a page of the server's change feed and advance the cursor atomically.
+
+        A record with unsent local changes is left as it is: the local edit is pushed next and
+        the server merges it; overwriting it here would lose the officer's work.
+        """
+        applied = 0
+        with self._tx() as tx:
+            for raw in changes:
+                envelope = Envelope.from_dict(raw)
+                pending = tx.execute(
+                    "SELECT 1 FROM outbox WHERE record_uuid = ? AND state = 'pending' LIMIT 1",
+                    (envelope.uuid,),
+                ).fetchone()
+                if pending:
+                    continue
+                self._upsert(tx, envelope, status=envelope.status or "synced")
+                applied += 1
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('cursor', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(cursor),),
+            )
+        return applied
+
+    def scope_digest(self) -> tuple[int, str]:
+        rows = self._conn().execute("SELECT uuid, version FROM records WHERE version IS NOT NULL")
+        return scope_digest((u, v) for u, v in rows)
+
+    def reset_cursor(self) -> None:
+        """Forget the feed position so the next pull downloads the whole scope again."""
+        self.set_meta({"cursor": 0})
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get_meta("cursor", "0") or 0)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _search(data: Mapping[str, Any]) -> str:
+    """What household search matches: head, house number and members, diacritics folded."""
+    return fold(
+        " ".join(str(data.get(k) or "") for k in ("head_name", "house_number", "member_names"))
+    )
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    return _row_dict(dict(row))
+
+
+def _row_dict(out: dict[str, Any]) -> dict[str, Any]:
+    out["data"] = json.loads(out["data"])
+    out["photos"] = json.loads(out["photos"])
+    out["deleted"] = bool(out["deleted"])
+    return out

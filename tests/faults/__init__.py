@@ -1,0 +1,1 @@
+"""Fault injection for tests: a loopback TCP proxy that cuts, drops and refuses connections."""
