@@ -1,5 +1,6 @@
 """SQLAlchemy models. Import from here; each module holds one part of the domain."""
 
+from server.models.audit import AuditEvent
 from server.models.devices import Device, Enrolment
 from server.models.photos import Photo, Upload
 from server.models.records import (
@@ -15,6 +16,7 @@ from server.models.users import User
 
 __all__ = [
     "AdminUnit",
+    "AuditEvent",
     "AppliedMutation",
     "Conflict",
     "Device",
