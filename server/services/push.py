@@ -109,7 +109,8 @@ class _BatchWriter:
             "mutations": [],
             "households": [],
         }
-        self.new: set[str] = set()
+        self.new: set[str] = set()  # created in this batch, not yet written
+        self.written: set[str] = set()  # created in this batch and already written
 
     def apply(self, e: Envelope, form: Form) -> dict[str, Any]:
         done = self.done.get(e.mutation_id)
@@ -117,6 +118,7 @@ class _BatchWriter:
             return _replayed(e, done)
         if e.uuid in self.new:  # created earlier in this very batch: write it, then edit it
             self.flush()
+        if e.uuid in self.written and e.uuid not in self.stored:
             self.stored[e.uuid] = db.session.get(Record, e.uuid)
         record = self.stored.get(e.uuid)
         if record is None:
@@ -240,6 +242,7 @@ class _BatchWriter:
             if self.rows[key]:
                 db.session.execute(insert(model), self.rows[key])
                 self.rows[key] = []
+        self.written |= self.new
         self.new = set()
 
 

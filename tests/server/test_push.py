@@ -266,3 +266,26 @@ def test_create_and_edit_in_one_batch_apply_in_order(app, client, device):
         assert (
             db.session.query(RecordRevision).filter_by(record_uuid=household["uuid"]).count() == 2
         )
+
+
+def test_two_records_created_then_edited_in_one_batch_apply_once_each(app, client, device):
+    """Found by the convergence property: the first edit flushed the batch's new records,
+    and the second edit of another new record was then taken for a new record (500)."""
+    first, second = envelope(), envelope(data={"head_name": "Lò Thị Hoa", "members": 2})
+    edits = [
+        dict(
+            created,
+            mutation_id=str(uuid.uuid4()),
+            parent_mutation_id=created["mutation_id"],
+            data=dict(created["data"], members=7),
+        )
+        for created in (first, second)
+    ]
+    response = push(client, device, first, second, *edits)
+    assert response.status_code == 200, response.json
+    assert [r["status"] for r in response.json["results"]] == ["applied"] * 4
+    with app.app_context():
+        for created in (first, second):
+            assert db.session.get(Record, created["uuid"]).data["members"] == 7
+            revisions = db.session.query(RecordRevision).filter_by(record_uuid=created["uuid"])
+            assert revisions.count() == 2
