@@ -2,10 +2,27 @@
 2,000 households and 10,000 records, and upload photos resumably through a link that drops.
 
 Runs a real server (gunicorn, 2 workers) on loopback, on SQLite or PostgreSQL, and the
-tablet's own replica and sync client. Not a test: it prints a Markdown table of medians.
+tablet's own replica and sync client (sync/), with the app's own batch sizes. Not a test: it
+prints a Markdown table of medians (and the raw runs as JSON with --json FILE).
 
-    .venv/bin/python -m bench.bench_sync --backend sqlite
+    .venv/bin/python -m bench.bench_sync --backend sqlite --runs 3
     .venv/bin/python -m bench.bench_sync --backend postgres --runs 3
+
+What is measured, per run, on a fresh database with the demo commune:
+- push: a tablet records `--households` households and `--records` records in all offline
+  (not timed), then pushes its outbox in the app's batches (`Replica.pending_mutations`
+  defaults: 256 kB or 200 records). Request bodies are counted against the records' answers
+  (the payload) to show the envelope's overhead.
+- bootstrap: a second tablet enrols (code made beforehand, not timed) and runs one sync
+  round, which downloads the whole commune through the paginated change feed and checks the
+  scope digest. Answer bodies are counted against the answers they carry.
+- photos: a third tablet uploads `--photos` unique JPEGs of ~`--photo-mb` MB through the
+  tests' fault-injecting TCP proxy, which resets the connection each time about `--drop-mb`
+  MB more (0.75x-1.25x, seeded) have gone up the link, counted across connections (the
+  client opens one connection per request, so a per-connection limit would never fire).
+  Sync rounds repeat until every photo is on the server, as the app's retries would.
+  Bytes on the wire are what the proxy forwarded upstream, HTTP headers and the bytes of
+  chunks that were cut included.
 """
 
 from __future__ import annotations
@@ -18,9 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync.client import SyncClient
+from sync.client import SyncClient, urllib_transport
 from sync.replica import Replica
-from sync.replicator import client_for, enroll, sync_once
+from sync.replicator import enroll, sync_once
 from sync.simulator import photo_bytes
 from tests.live_server import start_live_server
 from tests.pg import create_database, drop_database
@@ -28,88 +45,204 @@ from tests.pg import create_database, drop_database
 VILLAGES = ("01936-T01", "01936-T02", "01936-T03")
 
 
+class CountingTransport:
+    """urllib transport that counts request and answer body bytes."""
+
+    def __init__(self):
+        self.up = self.down = self.requests = 0
+
+    def __call__(self, method, url, headers, body, timeout):
+        self.requests += 1
+        self.up += len(body or b"")
+        status, raw = urllib_transport(method, url, headers, body, timeout)
+        self.down += len(raw)
+        return status, raw
+
+
 def fill(replica: Replica, households: int, records: int) -> int:
     """Record `records` records offline: households first, then contributions."""
     rng = random.Random(1)
     ids = []
     for n in range(households):
-        ids.append(replica.save_record("household", {
-            "head_name": f"Nguyễn Văn Hộ {n}", "members": rng.randint(1, 8),
-            "house_number": str(n), "phone": "0912345678"}, VILLAGES[n % 3]))
+        data = {
+            "head_name": f"Nguyễn Văn Hộ {n}",
+            "members": rng.randint(1, 8),
+            "house_number": str(n),
+            "phone": "0912345678",
+        }
+        ids.append(replica.save_record("household", data, VILLAGES[n % 3]))
     for n in range(records - households):
         h = ids[n % households]
-        replica.save_record("contribution", {
-            "kind": "labour", "quantity": float(rng.randint(1, 5)), "works": "village_road",
-            "works_name": "Đường trục thôn", "date": "2026-11-20",
-            "verified_by": "Trưởng thôn"}, h.village_code, h.uuid)
+        data = {
+            "kind": "labour",
+            "quantity": float(rng.randint(1, 5)),
+            "works": "village_road",
+            "works_name": "Đường trục thôn",
+            "date": "2026-11-20",
+            "verified_by": "Trưởng thôn",
+        }
+        replica.save_record("contribution", data, h.village_code, h.uuid)
     return records
 
 
+def answers_bytes(records) -> int:
+    return sum(len(json.dumps(r["data"], ensure_ascii=False).encode()) for r in records)
+
+
+def device_client(replica: Replica, transport, timeout: float = 120) -> SyncClient:
+    return SyncClient(
+        replica.get_meta("server_url"), replica.get_meta("token"), timeout, transport=transport
+    )
+
+
 def push_all(replica: Replica, client: SyncClient) -> tuple[float, int, int]:
-    """Push the whole outbox; returns (seconds, records, bytes on the wire)."""
-    sent = records = 0
+    """Push the whole outbox in the app's batches; returns (seconds, records, batches)."""
+    records = batches = 0
     started = time.perf_counter()
-    while batch := replica.pending_mutations(max_bytes=256_000, max_items=500):
-        body = json.dumps({"records": [e.as_dict() for e in batch]}, ensure_ascii=False)
-        sent += len(body.encode())
+    while batch := replica.pending_mutations():
         results = client.push(batch)["results"]
         replica.apply_push_results(results)
         records += len(batch)
-    return time.perf_counter() - started, records, sent
+        batches += 1
+    return time.perf_counter() - started, records, batches
 
 
-def bench_photos(server, workdir: Path, photos: int, photo_mb: float, drop_mb: float):
+def bench_push_and_bootstrap(server, workdir: Path, households: int, records: int) -> dict:
+    writer = Replica(workdir / "writer" / "replica.db")
+    enroll(writer, server.url, server.enrolment_code(), "writer", "bench")
+    fill(writer, households, records)
+    payload = answers_bytes(
+        writer.record(row[0])
+        for row in writer._conn().execute("SELECT uuid FROM records WHERE status = 'pending'")
+    )
+    counter = CountingTransport()
+    push_s, pushed, batches = push_all(writer, device_client(writer, counter))
+    assert writer.outbox_counts()["pending"] == 0, "push left records in the outbox"
+
+    reader = Replica(workdir / "reader" / "replica.db")
+    code = server.enrolment_code()  # the administrator's step, not the tablet's wait
+    down = CountingTransport()
+    started = time.perf_counter()
+    enroll(reader, server.url, code, "reader", "bench", transport=down)
+    report = sync_once(reader, device_client(reader, down))
+    pull_s = time.perf_counter() - started
+    assert report.ok and report.pulled >= records, report
+    pulled_payload = answers_bytes(
+        reader.record(row[0]) for row in reader._conn().execute("SELECT uuid FROM records")
+    )
+    return {
+        "push_s": push_s,
+        "pushed": pushed,
+        "push_batches": batches,
+        "push_body_bytes": counter.up,
+        "push_payload_bytes": payload,
+        "pull_s": pull_s,
+        "pulled": report.pulled,
+        "pull_requests": down.requests,
+        "pull_body_bytes": down.down,
+        "pull_payload_bytes": pulled_payload,
+    }
+
+
+def bench_photos(server, workdir: Path, photos: int, photo_mb: float, drop_mb: float) -> dict:
     from tests.faults.tcp_proxy import FaultyProxy  # the tests' fault-injecting proxy
 
     replica = Replica(workdir / "photo-tablet" / "replica.db")
+    rng = random.Random(5)
+    target = photo_mb * 2**20
+    # photo_bytes aims at a size from a rough bytes-per-pixel guess: calibrate it once.
+    size_kb = int(
+        photo_mb * 1024 * target / len(photo_bytes(random.Random(0), int(photo_mb * 1024)))
+    )
+    payload = 0
+    for _ in range(photos):
+        content = photo_bytes(rng, size_kb)
+        payload += len(content)
+        replica.add_photo(content)
     with FaultyProxy(server.port, seed=3) as proxy:
         enroll(replica, proxy.url, server.enrolment_code(), "photo-bench", "bench")
-        rng = random.Random(5)
-        payload = 0
-        for _ in range(photos):
-            content = photo_bytes(rng, int(photo_mb * 1024))
-            payload += len(content)
-            replica.add_photo(content)
-        proxy.cut_upstream_after = int(drop_mb * 1024 * 1024)  # every connection dies there
-        started, rounds, sent = time.perf_counter(), 0, 0
+        drops = random.Random(7)
+        drop = int(drop_mb * 2**20)
+        next_cut = [0]
+
+        def bytes_to_next_cut(_index: int) -> int:
+            # Called by the proxy, under its lock, as each connection opens.
+            while next_cut[0] <= proxy.bytes_up:
+                next_cut[0] = proxy.bytes_up + int(drop * drops.uniform(0.75, 1.25))
+            return next_cut[0] - proxy.bytes_up
+
+        up_before, cuts_before = proxy.bytes_up, proxy.cuts
+        proxy.cut_upstream_after = bytes_to_next_cut
+        client = device_client(replica, urllib_transport, timeout=30)
+        started, rounds = time.perf_counter(), 0
         while replica.outbox_counts()["photos"]:
             rounds += 1
-            report = sync_once(replica, client_for(replica, timeout=30))
-            sent += report.bytes_sent
+            if rounds > photos * 20:
+                raise RuntimeError("photo upload makes no progress")
+            sync_once(replica, client)
         seconds = time.perf_counter() - started
-        cuts = proxy.cuts
-    for photo in replica.pending_photos():
-        raise AssertionError(f"photo {photo['sha256']} not uploaded")
-    return {"seconds": seconds, "payload": payload, "sent": sent, "rounds": rounds, "cuts": cuts}
+        wire, cuts = proxy.bytes_up - up_before, proxy.cuts - cuts_before
+        proxy.cut_upstream_after = None
+        checked = sum(client.has_photo(p) for p in _all_photos(replica))
+    assert checked == photos, f"only {checked} of {photos} photos are on the server"
+    return {
+        "photo_s": seconds,
+        "photo_payload_bytes": payload,
+        "photo_wire_bytes": wire,
+        "photo_rounds": rounds,
+        "photo_cuts": cuts,
+    }
 
 
-def run_once(backend: str, households: int, records: int, photos: int, photo_mb: float,
-             drop_mb: float) -> dict:
+def _all_photos(replica: Replica) -> list[str]:
+    return [r[0] for r in replica._conn().execute("SELECT sha256 FROM photos")]
+
+
+def run_once(backend: str, args: argparse.Namespace, photos: int) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="chungsuc-bench-"))
     url = f"sqlite:///{workdir / 'bench.sqlite3'}" if backend == "sqlite" else create_database()
     server = start_live_server(url, workdir)
     try:
-        writer = Replica(workdir / "writer" / "replica.db")
-        enroll(writer, server.url, server.enrolment_code(), "writer", "bench")
-        fill(writer, households, records)
-        push_s, pushed, wire = push_all(writer, client_for(writer, timeout=120))
-        payload = sum(len(json.dumps(r["data"], ensure_ascii=False).encode())
-                      for r in writer.households(limit=10**6))
-        reader = Replica(workdir / "reader" / "replica.db")
-        started = time.perf_counter()
-        enroll(reader, server.url, server.enrolment_code(), "reader", "bench")
-        report = sync_once(reader, client_for(reader, timeout=120))
-        pull_s = time.perf_counter() - started
-        assert report.ok and report.pulled >= records
-        out = {"push_s": push_s, "pushed": pushed, "push_wire_bytes": wire,
-               "household_payload_bytes": payload, "pull_s": pull_s, "pulled": report.pulled}
+        out = bench_push_and_bootstrap(server, workdir, args.households, args.records)
         if photos:
-            out["photos"] = bench_photos(server, workdir, photos, photo_mb, drop_mb)
+            out.update(bench_photos(server, workdir, photos, args.photo_mb, args.drop_mb))
         return out
     finally:
         server.stop()
         if backend == "postgres":
             drop_database(url)
+
+
+def table(args: argparse.Namespace, runs: list[dict]) -> str:
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs if key in r)
+
+    first = runs[0]
+    lines = [
+        f"Backend **{args.backend}**, median of {len(runs)} runs "
+        f"(photos: {sum('photo_s' in r for r in runs)} runs).",
+        "",
+        "| what | median | rate | bytes |",
+        "|---|---|---|---|",
+        f"| push {first['pushed']:,} records ({first['push_batches']} batches) "
+        f"| {med('push_s'):.2f} s | {first['pushed'] / med('push_s'):,.0f} records/s "
+        f"| {first['push_body_bytes'] / first['pushed']:,.0f} B/record sent, "
+        f"{first['push_body_bytes'] / first['push_payload_bytes']:.2f}x the answers |",
+        f"| bootstrap: enrol + pull {first['pulled']:,} records "
+        f"({first['pull_requests']} requests) | {med('pull_s'):.2f} s "
+        f"| {first['pulled'] / med('pull_s'):,.0f} records/s "
+        f"| {first['pull_body_bytes'] / 2**20:.1f} MB received, "
+        f"{first['pull_body_bytes'] / first['pull_payload_bytes']:.2f}x the answers |",
+    ]
+    if "photo_s" in first:
+        mb = first["photo_payload_bytes"] / 2**20
+        lines.append(
+            f"| {args.photos} photos, {mb:,.0f} MB, link cut every ~{args.drop_mb:g} MB "
+            f"| {med('photo_s'):.1f} s | {mb / med('photo_s'):.1f} MB/s "
+            f"| {med('photo_wire_bytes') / first['photo_payload_bytes']:.3f}x payload on the "
+            f"wire; {med('photo_cuts'):.0f} cuts, {med('photo_rounds'):.0f} sync rounds |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -119,25 +252,21 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--photo-runs", type=int, default=None, help="default: all runs")
     parser.add_argument("--photo-mb", type=float, default=3.0)
     parser.add_argument("--drop-mb", type=float, default=1.0)
+    parser.add_argument("--json", type=Path, help="also write the raw runs here")
     args = parser.parse_args()
-    runs = [run_once(args.backend, args.households, args.records,
-                     args.photos if i == 0 else 0, args.photo_mb, args.drop_mb)
-            for i in range(args.runs)]
-    med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
-    print(f"| backend | {args.backend} | runs | {args.runs} |")
-    print(f"| push {args.records} records | {med('push_s'):.2f} s | "
-          f"{args.records / med('push_s'):,.0f} records/s | "
-          f"{runs[0]['push_wire_bytes'] / args.records:,.0f} bytes/record on the wire |")
-    print(f"| bootstrap (enrol + pull {runs[0]['pulled']} records) | {med('pull_s'):.2f} s | "
-          f"{runs[0]['pulled'] / med('pull_s'):,.0f} records/s |")
-    if "photos" in runs[0]:
-        p = runs[0]["photos"]
-        print(f"| {args.photos} photos x {args.photo_mb} MB, link cut every {args.drop_mb} MB | "
-              f"{p['seconds']:.1f} s | {p['payload'] / p['seconds'] / 2**20:.1f} MB/s | "
-              f"sent {p['sent'] / p['payload']:.3f} x payload | {p['cuts']} cuts, "
-              f"{p['rounds']} sync rounds |")
+    photo_runs = args.runs if args.photo_runs is None else args.photo_runs
+    runs = []
+    for i in range(args.runs):
+        runs.append(run_once(args.backend, args, args.photos if i < photo_runs else 0))
+        print(f"run {i + 1}: {json.dumps(runs[-1])}", flush=True)
+    if args.json:
+        args.json.write_text(
+            json.dumps({"args": vars(args) | {"json": str(args.json)}, "runs": runs}, indent=1)
+        )
+    print(table(args, runs))
 
 
 if __name__ == "__main__":
