@@ -4,7 +4,7 @@ Conditional questions appear and disappear as answers change (forms.relevant_fie
 answers stay on screen whatever happens, including a failed save, until the officer saves
 or cancels. Validation is the replica's (the same rules as the server's). Every change is
 kept as a draft (mobile_app.drafts) a moment later, so a killed app reopens the form as it
-was. Location questions follow the GPS; photos are stamped with the latest fix.
+was. Location questions follow the GPS; photos are stamped with the latest fix and shrunk.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from mobile_app.answers import initial_answers, quantity_unit, submission
 from mobile_app.devices.location import Fix
 from mobile_app.form_fields import FieldBlock
 from mobile_app.i18n import tr
-from mobile_app.photo_stamp import stamp
+from mobile_app.photo_capture import kept_photo
 from mobile_app.screens.base import BaseScreen
 from sync.replica import ValidationFailed
 
@@ -171,15 +171,8 @@ class FormScreen(BaseScreen):
         self.app.camera.take(got)
 
     def _stamped(self, path: str) -> bytes:
-        """The photo's bytes with the latest fix in its EXIF (as taken, if there is none)."""
-        content = Path(path).read_bytes()
-        fix = self.app.location.last
-        if fix is None:
-            return content
-        try:
-            return stamp(content, fix.lat, fix.lon, fix.accuracy, dt.datetime.now(dt.UTC))
-        except (ValueError, SyntaxError) as exc:  # Pillow's errors for a broken file
-            raise OSError(str(exc)) from exc
+        """The photo with the latest fix in its EXIF (if any), shrunk for storage and upload."""
+        return kept_photo(Path(path).read_bytes(), self.app.location.last, dt.datetime.now(dt.UTC))
 
     # -- drafts, saving --------------------------------------------------------------------
     def save_draft(self) -> None:
