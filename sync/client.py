@@ -64,6 +64,7 @@ class SyncClient:
         self.token = token
         self.timeout = timeout
         self.transport = transport or urllib_transport
+        self.bytes_sent = 0  # request bodies handed to the transport, for the sync report
 
     # -- transport -------------------------------------------------------------------------
     def _request(
@@ -88,6 +89,7 @@ class SyncClient:
             content_type = "application/json"
         if content_type:
             headers["Content-Type"] = content_type
+        self.bytes_sent += len(data or b"")
         try:
             status, raw = self.transport(method, url, headers, data, self.timeout)
         except OSError as exc:  # URLError, timeouts, resets and refusals are all OSErrors

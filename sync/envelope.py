@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 COMMUNE_CODE = re.compile(r"^\d{5}$")
@@ -91,7 +91,8 @@ class Envelope:
     status: str | None = None  # server-side review/sync status, informative for the device
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: its generic walk cost 4x more, on every record of a push.
+        return {name: _copied(getattr(self, name)) for name in _FIELD_NAMES}
 
     def with_changes(self, **changes: Any) -> Envelope:
         return replace(self, **changes)
@@ -192,3 +193,15 @@ class Envelope:
             reason=reason.strip() if isinstance(reason, str) else None,
             status=raw.get("status") if isinstance(raw.get("status"), str) else None,
         )
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Envelope))
+
+
+def _copied(value: Any) -> Any:
+    """A copy of JSON-like values (dicts, lists, tuples), so the dict never shares them."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value

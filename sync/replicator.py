@@ -7,7 +7,6 @@ because the outbox keeps every change until the server has acknowledged it.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
@@ -103,6 +102,7 @@ def _push(replica: Replica, client: SyncClient, report: SyncReport, notify: Prog
         batch = replica.pending_mutations()
         if not batch:
             return
+        sent_before = client.bytes_sent
         try:
             answer = client.push(batch)
         except ApiError as exc:
@@ -115,7 +115,7 @@ def _push(replica: Replica, client: SyncClient, report: SyncReport, notify: Prog
             report.rejected += len(results)
             report.details.extend(results)
             continue
-        report.bytes_sent += sum(len(json.dumps(e.as_dict())) for e in batch)
+        report.bytes_sent += client.bytes_sent - sent_before
         results = answer["results"]
         replica.apply_push_results(results)
         report.pushed += sum(r["status"] == "applied" and not r.get("replayed") for r in results)
