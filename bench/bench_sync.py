@@ -37,7 +37,7 @@ from pathlib import Path
 
 from sync.client import SyncClient, urllib_transport
 from sync.replica import Replica
-from sync.replicator import enroll, sync_once
+from sync.replicator import SyncReport, _push, enroll, sync_once
 from sync.simulator import photo_bytes
 from tests.live_server import start_live_server
 from tests.pg import create_database, drop_database
@@ -96,15 +96,15 @@ def device_client(replica: Replica, transport, timeout: float = 120) -> SyncClie
 
 
 def push_all(replica: Replica, client: SyncClient) -> tuple[float, int, int]:
-    """Push the whole outbox in the app's batches; returns (seconds, records, batches)."""
-    records = batches = 0
+    """Push the whole outbox with the app's own push step (sync.replicator), which sends the
+    outbox in `Replica.pending_mutations` batches; returns (seconds, records, batches)."""
+    batches = []
+    report = SyncReport()
     started = time.perf_counter()
-    while batch := replica.pending_mutations():
-        results = client.push(batch)["results"]
-        replica.apply_push_results(results)
-        records += len(batch)
-        batches += 1
-    return time.perf_counter() - started, records, batches
+    _push(replica, client, report, lambda stage, done, total: batches.append(done))
+    seconds = time.perf_counter() - started
+    assert report.ok and not report.rejected, report
+    return seconds, report.pushed, len(batches)
 
 
 def bench_push_and_bootstrap(server, workdir: Path, households: int, records: int) -> dict:
