@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 
+from server.extensions import db
+from server.models import Record
 from server.services import enrolment
 from sync.client import SyncClient
 from sync.replica import Replica
@@ -116,11 +118,15 @@ def test_retries_stop_at_the_limit_and_keep_the_outbox(app, demo, tmp_path):
     assert replica.outbox_counts()["pending"] == 1
 
 
-def test_a_refusal_is_not_retried(app, demo, tmp_path):
+def test_a_push_from_an_unenrolled_device_is_refused_writes_nothing_and_is_not_retried(
+    app, demo, tmp_path
+):
     replica, client = _tablet(app, tmp_path / "a", "officer a")
-    replica.save_record("household", {"head_name": "Vi Văn Tài", "members": 5}, VILLAGE)
+    saved = replica.save_record("household", {"head_name": "Vi Văn Tài", "members": 5}, VILLAGE)
     client.token = "not-a-token"
     sleeps: list[float] = []
     report = sync_with_retries(replica, client, attempts=5, sleep=sleeps.append)
-    assert not report.ok and not report.offline and report.error
+    assert not report.ok and not report.offline and "đăng ký" in report.error
     assert sleeps == [] and replica.outbox_counts()["pending"] == 1
+    with app.app_context():
+        assert db.session.get(Record, saved.uuid) is None
