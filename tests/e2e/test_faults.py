@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import re
 import signal
 import subprocess
@@ -20,6 +21,8 @@ from sqlalchemy import create_engine, text
 
 from sync.replica import Replica
 from sync.replicator import client_for, enroll, sync_once
+from sync.simulator import photo_bytes
+from tests.faults.tcp_proxy import FaultyProxy
 from tests.helpers import jpeg_bytes
 
 pytestmark = pytest.mark.e2e
@@ -210,3 +213,52 @@ def test_photos_arrive_whole_and_are_stored_once(live_server, tmp_path):
     )
     stored = (live_server.workdir / "photos" / sha[:2] / sha[2:4] / f"{sha}.img").read_bytes()
     assert hashlib.sha256(stored).hexdigest() == sha
+
+
+def test_connections_cut_at_random_byte_offsets_lose_and_duplicate_nothing(live_server, tmp_path):
+    """Through a TCP proxy that resets connections at random byte offsets, both ways: a push
+    cut on its way up, an answer cut on its way down (the server acted, the tablet never
+    heard), a photo chunk cut half-way. Sync rounds repeat, as the app's retries would."""
+    with FaultyProxy(live_server.port, seed=11) as proxy:
+        replica = Replica(tmp_path / "cut-tablet" / "replica.db")
+        enroll(replica, proxy.url, live_server.enrolment_code(), "cut-tablet", "test")
+        made = record_work(replica, households=12, photos=0)
+        rng = random.Random(5)
+        photos = []
+        for n in range(3):  # ~400 kB each: two chunks, so cuts fall inside an upload too
+            photos.append(replica.add_photo(photo_bytes(rng, 400)))
+            h = replica.save_record(
+                "household", {"head_name": f"Hộ ảnh {n}", "members": 2}, "01936-T03"
+            )
+            gift = {
+                "kind": "land",
+                "quantity": 30.0,
+                "works": "village_road",
+                "date": "2026-11-20",
+                "consent_photo": photos[-1],
+            }
+            made += [h.uuid, replica.save_record("contribution", gift, "01936-T03", h.uuid).uuid]
+        proxy.configure(
+            cut_upstream_between=(100, 200_000),
+            cut_downstream_between=(20, 6_000),
+            cut_probability=0.5,
+        )
+        rounds = failed = 0
+        while replica.outbox_counts()["pending"] or replica.outbox_counts()["photos"]:
+            rounds += 1
+            assert rounds <= 200, "sync makes no progress through the cuts"
+            failed += not sync_once(replica, client_for(replica, 20)).ok
+        directions = {direction for direction, _ in proxy.cut_log}
+    assert failed > 0 and directions == {"up", "down"}  # the faults really happened
+    assert replica.outbox_counts()["rejected"] == 0
+    assert count_records(live_server, made) == len(made)  # each exactly once
+    (mine,) = server_rows(
+        live_server,
+        "SELECT COUNT(*) FROM records WHERE device_id = :d",
+        d=replica.get_meta("device_id"),
+    )[0]
+    assert mine == len(made)
+    for sha in photos:
+        stored = live_server.workdir / "photos" / sha[:2] / sha[2:4] / f"{sha}.img"
+        assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
+        assert replica.photo_path(sha).read_bytes() == stored.read_bytes()
