@@ -66,7 +66,8 @@ class SyncScreen(BaseScreen):
         on_ui_thread(self._show_progress, stage, done, total)
 
     def _show_progress(self, stage: str, done: int, total: int) -> None:
-        self.stage_text = tr(f"stage_{stage}", self.app.lang)
+        lang = self.app.lang
+        self.stage_text = f"{tr(f'stage_{stage}', lang)}: {stage_counts(stage, done, total, lang)}"
         self.progress = done / total if total else 1
         self.refresh()
 
@@ -112,3 +113,15 @@ def local_time(stamp: str) -> str:
     except ValueError:
         return stamp
     return moment.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def stage_counts(stage: str, done: int, total: int, lang: str) -> str:
+    """How far a stage is, in its own unit: records sent "120 / 200", photo megabytes
+    "1,5 / 3,0 MB" (a decimal comma in Vietnamese), records received so far "350" (the
+    feed does not say how many are left)."""
+    if stage == "photos":
+        text = f"{done / 1e6:.1f} / {total / 1e6:.1f} MB"
+        return text.replace(".", ",") if lang == "vi" else text
+    if stage == "pull":
+        return str(done)
+    return f"{done} / {total}"
