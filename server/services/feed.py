@@ -57,12 +57,26 @@ def changes(commune_code: str, since: int, limit: int) -> dict[str, Any]:
 
 
 def checksum(commune_code: str) -> dict[str, Any]:
-    # Read in one transaction with the scope row, so digest and version describe one state.
-    version = db.session.scalar(
-        select(SyncScope.last_version).where(SyncScope.commune_code == commune_code)
-    )
+    """Count and digest of (uuid, version), and the scope version they describe.
+
+    Each statement may see a later state than the one before it (PostgreSQL's READ
+    COMMITTED), so a write can commit between reading the version and reading the rows.
+    Every write bumps the scope's version under its row lock, so the version is read again
+    after the rows: if it moved, the answer carries the newer one, which no device's
+    cursor holds yet, and devices compare digests only when the version equals their cursor
+    (sync.replicator). A digest never gets compared against a version it does not describe.
+    """
+    before = _scope_version(commune_code)
     rows = db.session.execute(
         select(Record.uuid, Record.version).where(Record.commune_code == commune_code)
     )
     count, digest = scope_digest((u, v) for u, v in rows)
-    return {"count": count, "digest": digest, "version": version or 0}
+    after = _scope_version(commune_code)
+    return {"count": count, "digest": digest, "version": max(before, after)}
+
+
+def _scope_version(commune_code: str) -> int:
+    version = db.session.scalar(
+        select(SyncScope.last_version).where(SyncScope.commune_code == commune_code)
+    )
+    return version or 0
