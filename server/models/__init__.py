@@ -2,6 +2,7 @@
 
 from server.models.audit import AuditEvent
 from server.models.devices import Device, Enrolment
+from server.models.ledger import CommendationRules, UnitRate
 from server.models.photos import Photo, Upload
 from server.models.records import (
     AppliedMutation,
@@ -17,6 +18,7 @@ from server.models.users import User
 __all__ = [
     "AdminUnit",
     "AuditEvent",
+    "CommendationRules",
     "AppliedMutation",
     "Conflict",
     "Device",
@@ -26,6 +28,7 @@ __all__ = [
     "Record",
     "RecordRevision",
     "SyncScope",
+    "UnitRate",
     "Upload",
     "User",
 ]
