@@ -245,3 +245,19 @@ def indicators_xlsx(commune_name: str, rows: list[IndicatorRow]) -> bytes:
         [_indicator_cells(r) for r in rows],
     )
     return _save(wb)
+
+
+def indicator_rows(commune_code: str) -> list[IndicatorRow] | None:
+    """The commune's indicator table from the indicators service, or None while that service
+    offers no `export_rows(commune_code)` (it is built in parallel; see
+    docs/evidence-ledger.md for what it must return: IndicatorRow or dicts of its fields)."""
+    try:
+        from server.services import indicators
+    except ImportError:
+        return None
+    export_rows = getattr(indicators, "export_rows", None)
+    if export_rows is None:
+        return None
+    return [
+        r if isinstance(r, IndicatorRow) else IndicatorRow(**r) for r in export_rows(commune_code)
+    ]

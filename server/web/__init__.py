@@ -14,3 +14,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(commune.bp)
     app.register_blueprint(bundles.bp)
+    from server.web import exports, ledger
+
+    app.register_blueprint(ledger.bp)
+    app.register_blueprint(exports.bp)
