@@ -141,6 +141,9 @@ def build(
             **NEXT,
         )
         pdf.ln(3)
+        pdf.heading("2. Tóm tắt minh chứng theo chỉ tiêu", "Evidence summary per indicator")
+        pdf.multi_cell(0, 5, "Chưa có. / Not available.", **NEXT)
+        pdf.ln(3)
 
     pdf.heading("3. Tổng hợp đóng góp", "Contribution ledger summary (VND valuation)")
     pdf.grid(

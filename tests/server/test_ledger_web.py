@@ -285,3 +285,27 @@ def test_an_officer_reads_the_ledger_but_cannot_set_rates(app, client, board):
     }
     assert client.post("/communes/01936/ledger/rates", data=form).status_code == 403
     assert 'id="rate-form"' not in client.get("/communes/01936/ledger/rates").get_data(as_text=True)
+
+
+def test_dossier_pdf_carries_the_indicator_table_when_given(app, board):
+    from server.models import AdminUnit
+    from server.services import exports_pdf
+    from server.services.ledger import compute
+
+    rows = [
+        IndicatorRow(
+            "17.8",
+            "Tỷ lệ hộ có nhà tiêu hợp vệ sinh",
+            "Hygienic latrines",
+            91.0,
+            "≥ 90%",
+            "met",
+            "55/60 hộ",
+        )
+    ]
+    with app.app_context():
+        ledger = compute(db.session.get(AdminUnit, "01936"))
+        data = exports_pdf.build(ledger, rows, [], generated_by="Ban quản lý xã")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Tỷ lệ hộ có nhà tiêu hợp vệ sinh" in text and "Đạt / Met" in text
+    assert "55/60 hộ" in text
