@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from server.services.ledger import Ledger, labels
+from server.services.ledger import Ledger, households, labels
 from server.services.ledger_rates import rates_of
 
 BOM = "\ufeff"
@@ -150,6 +150,32 @@ SUMMARY_HEADER = [
 ]
 
 
+HOUSEHOLD_HEADER = [
+    "Chủ hộ / Household head",
+    "Thôn / Village",
+    "Đất đã duyệt (m²) / Approved land",
+    "Ngày công đã duyệt / Approved labour days",
+    "Tiền mặt đã duyệt (đ) / Approved cash",
+    "Quy đổi đã duyệt (đ) / Approved VND",
+    "Quy đổi chờ duyệt (đ) / Pending VND",
+]
+
+
+def household_rows(ledger: Ledger) -> list[list[Any]]:
+    return [
+        [
+            r["household"].head_name,
+            ledger.villages.get(r["household"].village_code, ""),
+            _num(r["bucket"].qty("land")),
+            _num(r["bucket"].qty("labour")),
+            _num(r["bucket"].qty("cash")),
+            r["bucket"].value["approved"],
+            r["bucket"].value["pending"],
+        ]
+        for r in households(ledger)
+    ]
+
+
 def _header(columns) -> list[str]:
     return [f"{vi} / {en}" if vi != en else vi for vi, en in columns]
 
@@ -208,6 +234,7 @@ def ledger_xlsx(ledger: Ledger) -> bytes:
     caption = _caption(ledger)
     _sheet(wb.active, "Sổ đóng góp", caption, _header(LEDGER_COLUMNS), ledger_rows(ledger))
     _sheet(wb.create_sheet(), "Tổng hợp", caption, SUMMARY_HEADER, summary_rows(ledger))
+    _sheet(wb.create_sheet(), "Theo hộ", caption, HOUSEHOLD_HEADER, household_rows(ledger))
     names = labels()
     rates = [
         [

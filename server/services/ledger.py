@@ -226,3 +226,20 @@ def labels() -> dict[str, Any]:
     for name, label in (form.units or {}).items():
         out["unit"][name] = label
     return out
+
+
+def households(ledger: Ledger) -> list[dict[str, Any]]:
+    """Per-household totals, largest VND-equivalent first (approved, then pending)."""
+    seen: dict[str, Household] = {}
+    for line in ledger.lines:
+        if line.household is not None:
+            seen[line.household.uuid] = line.household
+    rows = [{"household": h, "bucket": ledger.by_household[uuid]} for uuid, h in seen.items()]
+    rows.sort(
+        key=lambda r: (
+            -r["bucket"].value["approved"],
+            -r["bucket"].value["pending"],
+            r["household"].head_name,
+        )
+    )
+    return rows

@@ -12,7 +12,7 @@ from server.models import AdminUnit
 from server.services import ledger_commendation, ledger_rates
 from server.services.access import can_access_commune
 from server.services.exports import indicator_rows
-from server.services.ledger import KIND_UNITS, LedgerFilter, compute, labels
+from server.services.ledger import KIND_UNITS, LedgerFilter, compute, households, labels
 from server.services.ledger_rates import RateError
 from server.web.auth import check_csrf, login_required
 
@@ -96,6 +96,7 @@ def page(code: str):
         "ledger.html",
         commune=commune,
         ledger=ledger,
+        households=households(ledger),
         names=labels(),
         villages=_villages(commune),
         errors=errors,

@@ -59,6 +59,10 @@ def test_ledger_page_shows_totals_valuation_and_filters(client, board):
     assert re.search(r'data-total="value">7\.800\.000<', html)  # 90+60 m² x 50.000 + 300.000
     assert "Quyết định số 12/QĐ-UBND" in html and "Lò Văn Ấm" in html
     assert 'id="unvalued"' in html  # labour has no rate yet
+    row = re.search(r'<tr data-household="{}">(.*?)</tr>'.format(board["a"]["uuid"]), html, re.S)
+    assert re.search(
+        r'data-v="approved">4\.500\.000<small class="pending">\+250\.000<', row.group(1)
+    )
     t2 = client.get("/communes/01936/ledger?village=01936-T02&from=2026-01-01")
     page = t2.get_data(as_text=True)
     assert t2.status_code == 200 and "Hà Văn Ước" in page and "Lò Văn Ấm" not in page
@@ -140,7 +144,10 @@ def test_ledger_xlsx_keeps_vietnamese_and_numbers(client, board):
     response = client.get("/communes/01936/exports/ledger.xlsx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["Sổ đóng góp", "Tổng hợp", "Đơn giá"]
+    assert wb.sheetnames == ["Sổ đóng góp", "Tổng hợp", "Theo hộ", "Đơn giá"]
+    by_household = list(wb["Theo hộ"].iter_rows(min_row=3, values_only=True))
+    assert by_household[0] == ("Lò Văn Ấm", "Thôn Nà Phặc", 90, 0, 0, 4_500_000, 250_000)
+    assert ("Hà Văn Ước", "Thôn Bản Mạ", 60, 2, 0, 3_000_000, 0) in by_household
     ws = wb["Sổ đóng góp"]
     header = [c.value for c in ws[2]]
     rows = [
