@@ -17,6 +17,8 @@ from server.services.ledger_rates import RateError
 from server.web.auth import check_csrf, login_required
 
 bp = Blueprint("ledger", __name__)
+PAGE_LINES = 300  # the page shows the latest entries; the XLSX/CSV carry all of them
+PAGE_HOUSEHOLDS = 200
 EDITORS = ("board", "sysadmin")
 
 
@@ -96,7 +98,8 @@ def page(code: str):
         "ledger.html",
         commune=commune,
         ledger=ledger,
-        households=households(ledger),
+        households=households(ledger)[:PAGE_HOUSEHOLDS],
+        lines=ledger.lines[-PAGE_LINES:],
         names=labels(),
         villages=_villages(commune),
         errors=errors,
