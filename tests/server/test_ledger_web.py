@@ -316,3 +316,13 @@ def test_dossier_pdf_carries_the_indicator_table_when_given(app, board):
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     assert "Tỷ lệ hộ có nhà tiêu hợp vệ sinh" in text and "Đạt / Met" in text
     assert "55/60 hộ" in text
+
+
+def test_a_long_ledger_shows_the_latest_entries_and_says_so(client, board, monkeypatch):
+    from server.web import ledger as ledger_view
+
+    monkeypatch.setattr(ledger_view, "PAGE_LINES", 2)
+    html = client.get("/communes/01936/ledger").get_data(as_text=True)
+    assert len(re.findall(r'<tr data-record="', html)) == 2
+    assert 'id="lines-cut"' in html
+    assert board["c_land"]["uuid"] in html  # the latest (April) entry is kept
