@@ -180,11 +180,22 @@ def _header(columns) -> list[str]:
     return [f"{vi} / {en}" if vi != en else vi for vi, en in columns]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value: Any) -> Any:
+    """Text typed on a tablet must not become a spreadsheet formula when the file is opened
+    (CSV/formula injection): a leading = + - @ gets an apostrophe, as Excel itself does."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(["" if v is None else _safe(v) for v in row] for row in rows)
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -210,7 +221,7 @@ def _sheet(ws, title: str, caption: str, header: list[str], rows: list[list[Any]
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        ws.append([_safe(v) for v in row])
     ws.freeze_panes = "A3"
     for column in ws.columns:
         width = max(len(str(c.value or "")) for c in list(column)[1:]) if ws.max_row > 1 else 10
@@ -272,6 +283,14 @@ def indicators_xlsx(commune_name: str, rows: list[IndicatorRow]) -> bytes:
         [_indicator_cells(r) for r in rows],
     )
     return _save(wb)
+
+
+def indicators_available() -> bool:
+    try:
+        from server.services import indicators
+    except ImportError:
+        return False
+    return hasattr(indicators, "export_rows")
 
 
 def indicator_rows(commune_code: str) -> list[IndicatorRow] | None:

@@ -11,7 +11,7 @@ from server.extensions import db
 from server.models import AdminUnit
 from server.services import ledger_commendation, ledger_rates
 from server.services.access import can_access_commune
-from server.services.exports import indicator_rows
+from server.services.exports import indicators_available
 from server.services.ledger import KIND_UNITS, LedgerFilter, compute, households, labels
 from server.services.ledger_rates import RateError
 from server.web.auth import check_csrf, login_required
@@ -104,7 +104,7 @@ def page(code: str):
         villages=_villages(commune),
         errors=errors,
         query=export_query() if not errors else "",
-        has_indicators=indicator_rows(code) is not None,
+        has_indicators=indicators_available(),
     ), (400 if errors else 200)
 
 

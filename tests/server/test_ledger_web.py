@@ -326,3 +326,22 @@ def test_a_long_ledger_shows_the_latest_entries_and_says_so(client, board, monke
     assert len(re.findall(r'<tr data-record="', html)) == 2
     assert 'id="lines-cut"' in html
     assert board["c_land"]["uuid"] in html  # the latest (April) entry is kept
+
+
+def test_text_from_a_tablet_never_becomes_a_spreadsheet_formula(client, device, board):
+    from tests.helpers import contribution
+    from tests.server.test_push import push
+
+    evil = contribution(
+        board["a"]["uuid"],
+        3.0,
+        kind="materials",
+        data_extra={"unit": "bag", "item": '=HYPERLINK("http://x.example","xi măng")'},
+    )
+    assert push(client, device, evil).status_code == 200
+    wb = load_workbook(io.BytesIO(client.get("/communes/01936/exports/ledger.xlsx").data))
+    cells = [c for row in wb["Sổ đóng góp"].iter_rows(min_row=3) for c in row]
+    item = next(c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert item.data_type == "s" and item.value.startswith("'=")
+    text = client.get("/communes/01936/exports/ledger.csv").data.decode("utf-8-sig")
+    assert ",'=HYPERLINK(" in text.replace('"', "")
