@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from tests.browser import chromium_page
 
@@ -26,6 +28,16 @@ def _download(page, selector: str) -> bytes:
 
 def test_board_values_the_ledger_and_downloads_each_export(live_server):
     sqlite = live_server.env["DATABASE_URL"].startswith("sqlite")
+    # the review workflow is another page: mark one village's demo contributions approved
+    engine = create_engine(live_server.env["DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(
+            sql(
+                "UPDATE records SET review_status = 'approved' "
+                "WHERE form_id = 'contribution' AND village_code = '01936-T01'"
+            )
+        )
+    engine.dispose()
     with chromium_page() as page:
         page.goto(live_server.url + "/login?next=/communes/01936/ledger")
         page.fill("input[name=username]", "bql_naphac")
@@ -60,6 +72,7 @@ def test_board_values_the_ledger_and_downloads_each_export(live_server):
         page.wait_for_selector("#ledger-totals")
         pending_value = page.locator("#ledger-totals small.pending").nth(3).inner_text()
         assert pending_value != "+ 0 chờ duyệt Pending"  # land is valued now (pending records)
+        assert page.locator("#ledger-totals [data-total=value]").inner_text() != "0"
         if sqlite:
             page.screenshot(path=str(SHOTS / "web-ledger.png"), full_page=True)
 
@@ -84,5 +97,5 @@ def test_board_values_the_ledger_and_downloads_each_export(live_server):
         assert "village=" in page.url
         page.set_viewport_size({"width": 390, "height": 844})
         if sqlite:
-            page.screenshot(path=str(SHOTS / "web-ledger-phone.png"), full_page=False)
+            page.screenshot(path=str(SHOTS / "web-ledger-phone.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
