@@ -243,8 +243,11 @@ def build(
         col, row = i % 2, (i % 6) // 2
         x, y = 12 + col * 96, 32 + row * 82
         path = photo_store.photo_path(sha)
-        if path.exists():
+        try:
             pdf.image(str(path), x=x, y=y, w=90, h=64, keep_aspect_ratio=True)
+        except Exception:  # a missing or unreadable file must not cost the whole dossier
+            pdf.set_xy(x, y + 30)
+            pdf.cell(90, 5, "Không đọc được ảnh / Photo unreadable", align="C")
         pdf.set_xy(x, y + 65)
         pdf.set_font("DejaVu", size=7)
         pdf.multi_cell(90, 3.5, f"{captions[sha]}\nSHA-256 {sha[:16]}…")

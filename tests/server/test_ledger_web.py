@@ -345,3 +345,14 @@ def test_text_from_a_tablet_never_becomes_a_spreadsheet_formula(client, device, 
     assert item.data_type == "s" and item.value.startswith("'=")
     text = client.get("/communes/01936/exports/ledger.csv").data.decode("utf-8-sig")
     assert ",'=HYPERLINK(" in text.replace('"', "")
+
+
+def test_dossier_survives_a_photo_file_gone_from_disk(app, client, board):
+    from server.services import photos
+
+    with app.app_context():
+        photos.photo_path(board["photo"]).unlink()
+    response = client.get("/communes/01936/exports/dossier.pdf")
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Không đọc được ảnh" in text
