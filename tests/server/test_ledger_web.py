@@ -356,3 +356,40 @@ def test_dossier_survives_a_photo_file_gone_from_disk(app, client, board):
     assert response.status_code == 200
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "Không đọc được ảnh" in text
+
+
+def test_indicator_exports_use_the_indicators_service_once_it_offers_export_rows(
+    client, board, monkeypatch
+):
+    """The seam to the indicators service: a module with export_rows(commune_code) is used
+    as is (here a stand-in module, since that service is built in parallel)."""
+    import sys
+    import types
+
+    assert client.get("/communes/01936/exports/indicators.xlsx").status_code == 404
+    assert "exports/indicators.xlsx" not in client.get("/communes/01936/ledger").get_data(
+        as_text=True
+    )
+    stand_in = types.ModuleType("server.services.indicators")
+    stand_in.export_rows = lambda code: [
+        {
+            "code": "17.1",
+            "name_vi": f"Nước sạch ({code})",
+            "name_en": "Clean water",
+            "value": 80.0,
+            "threshold": "≥ 80%",
+            "status": "met",
+            "coverage": "48/60 hộ",
+        }
+    ]
+    monkeypatch.setitem(sys.modules, "server.services.indicators", stand_in)
+    import server.services
+
+    monkeypatch.setattr(server.services, "indicators", stand_in, raising=False)
+    assert "exports/indicators.xlsx" in client.get("/communes/01936/ledger").get_data(as_text=True)
+    wb = load_workbook(io.BytesIO(client.get("/communes/01936/exports/indicators.xlsx").data))
+    assert [c.value for c in wb.active[3]][:2] == ["17.1", "Nước sạch (01936)"]
+    data = client.get("/communes/01936/exports/indicators.csv").data
+    assert data.startswith(b"\xef\xbb\xbf") and "48/60 hộ".encode() in data
+    pdf = PdfReader(io.BytesIO(client.get("/communes/01936/exports/dossier.pdf").data))
+    assert "Nước sạch (01936)" in pdf.pages[0].extract_text()
