@@ -147,47 +147,58 @@ def main() -> None:
             "TESTING": True,
         }
     )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        start = time.perf_counter()
-        build(args.households, args.contributions)
-        print(f"built in {time.perf_counter() - start:.1f} s")
-        commune = db.session.get(AdminUnit, "01936")
-        rules = ledger_commendation.rules_of("01936")
-        results = {
-            "ledger.compute (whole commune)": timed(lambda: compute(commune), args.repeat),
-            "commendation list": timed(
-                lambda: ledger_commendation.commendation(commune, rules), args.repeat
-            ),
-        }
-    client = app.test_client()
-    page = client.get("/login")
-    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    client.post(
-        "/login", data={"username": "bql_naphac", "password": "chungsuc-demo", "csrf_token": token}
-    )
-    sizes = {}
-    for label, path in (
-        ("ledger page (GET, rendered)", "/communes/01936/ledger"),
-        ("ledger.xlsx", "/communes/01936/exports/ledger.xlsx"),
-        ("ledger.csv", "/communes/01936/exports/ledger.csv"),
-        ("records.geojson", "/communes/01936/exports/records.geojson"),
-        ("dossier.pdf", "/communes/01936/exports/dossier.pdf"),
-    ):
+    try:
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory)
+            start = time.perf_counter()
+            build(args.households, args.contributions)
+            print(f"built in {time.perf_counter() - start:.1f} s")
+            commune = db.session.get(AdminUnit, "01936")
+            rules = ledger_commendation.rules_of("01936")
+            results = {
+                "ledger.compute (whole commune)": timed(lambda: compute(commune), args.repeat),
+                "commendation list": timed(
+                    lambda: ledger_commendation.commendation(commune, rules), args.repeat
+                ),
+            }
+        client = app.test_client()
+        page = client.get("/login")
+        token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/login",
+            data={"username": "bql_naphac", "password": "chungsuc-demo", "csrf_token": token},
+        )
+        sizes = {}
+        for label, path in (
+            ("ledger page (GET, rendered)", "/communes/01936/ledger"),
+            ("ledger.xlsx", "/communes/01936/exports/ledger.xlsx"),
+            ("ledger.csv", "/communes/01936/exports/ledger.csv"),
+            ("records.geojson", "/communes/01936/exports/records.geojson"),
+            ("dossier.pdf", "/communes/01936/exports/dossier.pdf"),
+        ):
 
-        def get(path=path, label=label):
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            sizes[label] = len(response.data)
+            def get(path=path, label=label):
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                sizes[label] = len(response.data)
 
-        results[label] = timed(get, args.repeat)
-    print(
-        f"\n{args.backend}, {args.households} households, {args.contributions} contributions, "
-        f"median of {args.repeat}\n"
-    )
-    print("| step | median s | bytes |\n|---|---:|---:|")
-    for label, seconds in results.items():
-        print(f"| {label} | {seconds:.3f} | {sizes.get(label, '')} |")
+            results[label] = timed(get, args.repeat)
+        print(
+            f"\n{args.backend}, {args.households} households, {args.contributions} contributions, "
+            f"median of {args.repeat}\n"
+        )
+        print("| step | median s | bytes |\n|---|---:|---:|")
+        for label, seconds in results.items():
+            print(f"| {label} | {seconds:.3f} | {sizes.get(label, '')} |")
+
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if args.backend == "postgres":
+            from tests.pg import drop_database
+
+            drop_database(url)  # never leave a bench database behind
 
 
 if __name__ == "__main__":
