@@ -222,6 +222,9 @@ def _sheet(ws, title: str, caption: str, header: list[str], rows: list[list[Any]
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([_safe(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.number_format = "#,##0" if float(cell.value).is_integer() else "#,##0.##"
     ws.freeze_panes = "A3"
     for column in ws.columns:
         width = max(len(str(c.value or "")) for c in list(column)[1:]) if ws.max_row > 1 else 10

@@ -163,6 +163,8 @@ def test_ledger_xlsx_keeps_vietnamese_and_numbers(client, board):
     assert land["Căn cứ đơn giá / Rate basis"] == "Quyết định số 12/QĐ-UBND"
     assert land["Giá trị đã duyệt (đ) / Approved value (VND)"] == 4_500_000
     assert land["Loại / Kind"] == "Hiến đất / Land donation"
+    value_cells = [row[13] for row in ws.iter_rows(min_row=3) if row[13].value]
+    assert value_cells and all(c.number_format == "#,##0" for c in value_cells)
     total = [c.value for c in list(wb["Tổng hợp"].iter_rows(min_row=3))[-1]]
     assert total[4] == 7_800_000
     assert [c.value for c in wb["Đơn giá"][3]][:4] == [
