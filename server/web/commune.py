@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from sqlalchemy import select
 
 from forms import default_registry
 from server.extensions import db
-from server.models import AdminUnit, Photo, Record
+from server.models import AdminUnit, Device, Photo, Record
 from server.services import photos, totals
 from server.services.access import can_access_commune as can_view_commune
 from server.web.auth import login_required
@@ -47,7 +56,20 @@ def page(code: str):
         province=province,
         summary=totals.commune_contributions(code),
         form=default_registry().get("contribution"),
+        clock_devices=clock_flagged_devices(code),
     )
+
+
+def clock_flagged_devices(commune_code: str) -> dict[str, Device]:
+    """The commune's tablets whose clock was off by more than the configured limit at their
+    last push: their capture times are doubtful (order never depends on them)."""
+    limit = current_app.config["CLOCK_SKEW_FLAG_SECONDS"]
+    devices = db.session.scalars(
+        select(Device).where(
+            Device.commune_code == commune_code, Device.clock_skew_seconds.is_not(None)
+        )
+    )
+    return {d.id: d for d in devices if d.clock_flagged(limit)}
 
 
 @bp.get("/photos/<sha256>")

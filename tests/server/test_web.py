@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -142,3 +143,27 @@ def test_a_record_that_arrives_before_its_photo_shows_photo_pending(app, client,
     )
     html = client.get("/communes/01936").get_data(as_text=True)
     assert f'data-photo-pending="{sha}"' not in html and f"/photos/{sha}" in html
+
+
+def test_a_tablet_with_a_wrong_clock_is_flagged_on_the_commune_page(client, demo, device):
+    household = envelope()
+    gift = contribution(household["uuid"], quantity=200000)
+    ahead = "2027-11-22T08:00:00Z"  # about a year ahead of the server
+    response = client.post(
+        "/api/v1/sync/push",
+        json={"records": [household, gift]},
+        headers=device.headers | {"X-Device-Time": ahead},
+    )
+    assert response.status_code == 200, response.json
+    login(client, "bql_naphac")
+    page = client.get("/communes/01936").get_data(as_text=True)
+    assert 'id="clock-flags"' in page and f'data-device="{device.device_id}"' in page
+    assert "data-clock-flag" in page  # the contribution from that tablet carries the mark
+
+    client.post(  # the clock is put right: the next contact clears the flag
+        "/api/v1/sync/push",
+        json={"records": [contribution(household["uuid"])]},
+        headers=device.headers | {"X-Device-Time": dt.datetime.now(dt.UTC).isoformat()},
+    )
+    page = client.get("/communes/01936").get_data(as_text=True)
+    assert 'id="clock-flags"' not in page and "data-clock-flag" not in page
