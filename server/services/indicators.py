@@ -1,0 +1,182 @@
+"""Household indicator roll-up for a commune: value, numerator/denominator, threshold, status.
+
+Computed from the criteria catalogue (forms/catalogue.py) over the records table:
+- only active households that are not tombstoned are counted;
+- a household's current check for an indicator is its latest APPROVED observation of the
+  indicator's form (by captured_at); rejected and deleted records never count; households
+  whose latest check is still pending are reported apart (``pending``), not counted;
+- the denominator is the covered households in the indicator's population (e.g. only
+  households that keep livestock), the numerator those that also meet the condition;
+- status is ``no_data`` when coverage (households with a current approved check out of
+  active households) is below MIN_COVERAGE, when the population is empty or when the
+  threshold has no value; otherwise ``met`` / ``not_met``.
+
+This computes on demand; the incremental indicator_values table of issue 5 is NOT built yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from forms.catalogue import DEMO_LABEL, CriteriaSet, Indicator, catalogues
+from server.extensions import db
+from server.models import Household, Record
+
+MIN_COVERAGE = 0.8
+DEFAULT_SET = "ntm-2021-2025"
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    indicator: Indicator
+    numerator: int
+    denominator: int
+    covered: int  # active households with a current approved check of the form
+    active: int  # active households in the commune
+    pending: int  # households whose newest check awaits review (not counted)
+    threshold: float | None
+    legal_ref: str
+    demo: bool
+    status: str  # met | not_met | no_data
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.active if self.active else 0.0
+
+    def threshold_label(self) -> str:
+        if self.threshold is None:
+            return "chưa có giá trị / no value"
+        text = f"≥ {self.threshold:.0%}"
+        return f"{text} ({DEMO_LABEL})" if self.demo else f"{text} ({self.legal_ref})"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    commune_code: str
+    criteria_set: CriteriaSet
+    level: str
+    partition: str | None
+    results: list[IndicatorResult]
+
+    @property
+    def met(self) -> int:
+        return sum(r.status == "met" for r in self.results)
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+
+def _active_households(commune_code: str) -> set[str]:
+    rows = db.session.execute(
+        select(Household.uuid)
+        .join(Record, Record.uuid == Household.uuid)
+        .where(
+            Household.commune_code == commune_code,
+            Household.active.is_(True),
+            Record.deleted.is_(False),
+        )
+    )
+    return {r.uuid for r in rows}
+
+
+def _checks(commune_code: str, form_id: str, as_of: dt.datetime | None) -> list[Any]:
+    query = select(
+        Record.household_id, Record.captured_at, Record.review_status, Record.data
+    ).where(
+        Record.commune_code == commune_code,
+        Record.form_id == form_id,
+        Record.deleted.is_(False),
+        Record.review_status != "rejected",
+    )
+    if as_of is not None:
+        query = query.where(Record.captured_at <= as_of)
+    return list(db.session.execute(query))
+
+
+def _current(checks: list[Any], households: set[str]) -> tuple[dict[str, dict], set[str]]:
+    """Latest approved answers per household, and households whose newest check is pending."""
+    approved: dict[str, tuple[dt.datetime, dict]] = {}
+    newest: dict[str, tuple[dt.datetime, str]] = {}
+    for row in checks:
+        if row.household_id not in households:
+            continue
+        if row.review_status == "approved":
+            seen = approved.get(row.household_id)
+            if seen is None or row.captured_at > seen[0]:
+                approved[row.household_id] = (row.captured_at, row.data)
+        seen_any = newest.get(row.household_id)
+        if seen_any is None or row.captured_at > seen_any[0]:
+            newest[row.household_id] = (row.captured_at, row.review_status)
+    pending = {h for h, (_, status) in newest.items() if status == "pending"}
+    return {h: data for h, (_, data) in approved.items()}, pending
+
+
+def rollup(
+    commune_code: str,
+    set_id: str = DEFAULT_SET,
+    level: str = "standard",
+    partition: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> Rollup:
+    """Every household indicator of the set at this level for the commune."""
+    criteria = catalogues()[set_id]
+    households = _active_households(commune_code)
+    by_form: dict[str, tuple[dict[str, dict], set[str]]] = {}
+    results = []
+    for indicator in criteria.for_level(level):
+        if indicator.form not in by_form:
+            by_form[indicator.form] = _current(
+                _checks(commune_code, indicator.form, as_of), households
+            )
+        current, pending = by_form[indicator.form]
+        population = [a for a in current.values() if indicator.in_population(a)]
+        numerator = sum(indicator.counts(a) for a in population)
+        threshold = indicator.thresholds[level]
+        value_needed = threshold.value_for(partition)
+        coverage = len(current) / len(households) if households else 0.0
+        if not population or value_needed is None or coverage < MIN_COVERAGE:
+            status = "no_data"
+        else:
+            status = "met" if numerator / len(population) >= value_needed else "not_met"
+        results.append(
+            IndicatorResult(
+                indicator=indicator,
+                numerator=numerator,
+                denominator=len(population),
+                covered=len(current),
+                active=len(households),
+                pending=len(pending),
+                threshold=value_needed,
+                legal_ref=threshold.legal_ref,
+                demo=threshold.demo,
+                status=status,
+            )
+        )
+    return Rollup(commune_code, criteria, level, partition, results)
+
+
+def export_rows(commune_code: str) -> list[dict[str, Any]]:
+    """The indicator table for the exports (server/services/exports.IndicatorRow fields)."""
+    rows = []
+    for r in rollup(commune_code).results:
+        rows.append(
+            {
+                "code": r.indicator.code.get("standard") or r.indicator.id,
+                "name_vi": r.indicator.name_vi,
+                "name_en": r.indicator.name_en,
+                "value": round(r.value, 4) if r.value is not None else None,
+                "threshold": r.threshold_label(),
+                "status": r.status,
+                "coverage": f"{r.covered}/{r.active} hộ",
+            }
+        )
+    return rows

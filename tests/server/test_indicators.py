@@ -1,0 +1,170 @@
+"""Household indicator roll-up on hand-built households (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from server.extensions import db
+from server.models import AdminUnit, Household, Record
+from server.services import indicators
+
+COMMUNE, VILLAGE = "99001", "99001-T01"
+T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+GOOD = {
+    "clean_water": True,
+    "hygienic_latrine": True,
+    "bathroom": True,
+    "covered_water_container": True,
+    "clean_house": True,
+    "clean_kitchen": True,
+    "clean_lane": True,
+    "sorts_waste": True,
+    "keeps_livestock": False,
+}
+
+
+class Commune:
+    def __init__(self):
+        self.version = 0
+        db.session.add(AdminUnit(code=COMMUNE, level="commune", name="Xã Thử"))
+        db.session.add(AdminUnit(code=VILLAGE, level="village", name="Thôn 1", parent_code=COMMUNE))
+        db.session.flush()
+
+    def _record(self, form_id, data, household_id=None, **kw):
+        self.version += 1
+        uid = str(uuid.uuid4())
+        record = Record(
+            uuid=uid,
+            commune_code=COMMUNE,
+            village_code=VILLAGE,
+            household_id=household_id or uid,
+            form_id=form_id,
+            form_version=1,
+            data=data,
+            captured_at=kw.pop("captured_at", T0),
+            version=self.version,
+            **kw,
+        )
+        db.session.add(record)
+        return record
+
+    def household(self, active=True, deleted=False):
+        record = self._record("household", {"head_name": "Hộ"}, deleted=deleted)
+        db.session.flush()
+        db.session.add(
+            Household(
+                uuid=record.uuid,
+                commune_code=COMMUNE,
+                village_code=VILLAGE,
+                head_name="Hộ",
+                search_name="ho",
+                active=active,
+            )
+        )
+        return record.uuid
+
+    def check(self, household, days=0, status="approved", **answers):
+        self._record(
+            "environment_check",
+            dict(GOOD, date="2026-06-01", **answers),
+            household_id=household,
+            captured_at=T0 + dt.timedelta(days=days),
+            review_status=status,
+        )
+
+
+def result(rollup, indicator_id):
+    return next(r for r in rollup.results if r.indicator.id == indicator_id)
+
+
+@pytest.fixture
+def commune(app):
+    with app.app_context():
+        yield Commune()
+        db.session.rollback()
+
+
+def test_current_approved_check_counts_and_the_rest_is_reported(commune):
+    counted = commune.household()
+    commune.check(counted, days=0, clean_water=False)
+    commune.check(counted, days=5, clean_water=True)  # latest observation wins
+    dirty = commune.household()
+    commune.check(dirty, clean_water=False)
+    rejected = commune.household()
+    commune.check(rejected, status="rejected")  # never counts: not covered
+    waiting = commune.household()
+    commune.check(waiting, status="pending")  # pending: shown apart, not counted
+    commune.household()  # no check yet
+    left = commune.household(active=False)
+    commune.check(left)  # left the commune: not counted at all
+    gone = commune.household(deleted=True)
+    commune.check(gone)
+    db.session.flush()
+
+    water = result(indicators.rollup(COMMUNE), "clean_water_households")
+    assert (water.numerator, water.denominator) == (1, 2)
+    assert (water.covered, water.active, water.pending) == (2, 5, 1)
+    assert water.value == 0.5
+    assert water.status == "no_data"  # coverage 2/5 is below MIN_COVERAGE
+
+
+def test_a_newer_pending_check_does_not_replace_the_approved_one(commune):
+    household = commune.household()
+    commune.check(household, clean_water=True)
+    commune.check(household, days=3, status="pending", clean_water=False)
+    db.session.flush()
+    water = result(indicators.rollup(COMMUNE), "clean_water_households")
+    assert (water.numerator, water.denominator, water.pending) == (1, 1, 1)
+    assert water.status == "met"
+
+
+def test_livestock_pens_only_over_livestock_households(commune):
+    for keeps, hygienic in [(True, True), (True, False), (False, None), (False, None)]:
+        answers = {"keeps_livestock": keeps}
+        if keeps:
+            answers.update(pen_hygienic=hygienic, pen_away_from_house=True)
+        commune.check(commune.household(), **answers)
+    db.session.flush()
+    pens = result(indicators.rollup(COMMUNE), "livestock_hygiene")
+    assert (pens.numerator, pens.denominator, pens.covered) == (1, 2, 4)
+    assert pens.status == "not_met"  # 50% < demo 60%
+
+
+def test_threshold_depends_on_region_and_level_and_is_marked_demo(commune):
+    for ok in [True, True, True, False, False, False, True, True, True, True]:
+        commune.check(commune.household(), clean_kitchen=ok)
+    db.session.flush()
+    sid = "household_sanitation_3_cong_trinh_3_sach"
+    lowland = result(indicators.rollup(COMMUNE, partition="DBSH"), sid)
+    mountain = result(indicators.rollup(COMMUNE, partition="TDMNPB"), sid)
+    advanced = result(indicators.rollup(COMMUNE, level="advanced", partition="TDMNPB"), sid)
+    assert lowland.value == mountain.value == 0.7
+    assert (lowland.threshold, lowland.status) == (0.7, "met")
+    assert (mountain.threshold, mountain.status) == (0.6, "met")
+    assert (advanced.threshold, advanced.status) == (0.85, "not_met")
+    assert "giá trị minh họa (demo)" in lowland.threshold_label()
+
+
+def test_summary_counts_met_criteria_and_feeds_the_exports(commune):
+    for _ in range(5):
+        commune.check(commune.household())
+    db.session.flush()
+    rollup = indicators.rollup(COMMUNE)
+    # environment indicators met; livestock has no population; housing has no check
+    assert (rollup.met, rollup.total) == (3, 5)
+    rows = {r["code"]: r for r in indicators.export_rows(COMMUNE)}
+    assert rows["17.1"]["status"] == "met" and rows["17.1"]["coverage"] == "5/5 hộ"
+    assert rows["9.2"]["status"] == "no_data"
+
+
+def test_as_of_gives_the_value_at_an_earlier_date(commune):
+    household = commune.household()
+    commune.check(household, clean_water=False)
+    commune.check(household, days=40, clean_water=True)
+    db.session.flush()
+    early = indicators.rollup(COMMUNE, as_of=T0 + dt.timedelta(days=30))
+    assert result(early, "clean_water_households").status == "not_met"
+    assert result(indicators.rollup(COMMUNE), "clean_water_households").status == "met"
