@@ -8,8 +8,9 @@ from flask import g, request
 
 from server.api.errors import api_abort
 from server.extensions import db
-from server.services.enrolment import device_for_token
+from server.services.enrolment import token_device
 from server.services.push import touch_device
+from server.services.revocation import allows
 
 
 def device_required(view):
@@ -17,7 +18,22 @@ def device_required(view):
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        device = device_for_token(token) if token else None
+        device = token_device(token) if token else None
+        refusal = allows(device, request.endpoint) if device is not None else None
+        if refusal == "revoked":
+            api_abort(
+                401,
+                "device_revoked",
+                "Máy này đã bị thu hồi và dừng hẳn. Hãy liên hệ quản trị viên đồng bộ.",
+                "This device was revoked and stopped. Contact the sync administrator.",
+            )
+        if refusal == "draining":
+            api_abort(
+                403,
+                "device_draining",
+                "Máy này đang được thu hồi: chỉ còn được gửi dữ liệu và ảnh, không nhận thêm.",
+                "This device is being revoked: it may only send records and photos, not receive.",
+            )
         if device is None:
             api_abort(
                 401,

@@ -27,6 +27,9 @@ class Device(db.Model):
     last_sync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     clock_skew_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # "drain": may still push records and upload photos, pulls nothing, cannot enrol again;
+    # "now": every request refused. None while the device is in service.
+    revoke_mode: Mapped[str | None] = mapped_column(String(16), default=None)
 
     def clock_flagged(self, limit_seconds: int) -> bool:
         """True when the tablet's clock is off by more than `limit_seconds` (order never

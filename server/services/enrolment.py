@@ -96,6 +96,11 @@ def redeem(
     return device, token
 
 
+def token_device(token: str) -> Device | None:
+    """The device holding `token`, revoked or not (the caller decides what it may do)."""
+    return db.session.scalar(select(Device).where(Device.token_hash == digest(token)))
+
+
 def device_for_token(token: str) -> Device | None:
     device = db.session.scalar(select(Device).where(Device.token_hash == digest(token)))
     if device is None or device.revoked_at is not None:

@@ -18,3 +18,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(ledger.bp)
     app.register_blueprint(exports.bp)
+    from server.web import devices as admin_devices
+
+    app.register_blueprint(admin_devices.bp)
+    from server.web import dashboard
+
+    app.register_blueprint(dashboard.bp)
