@@ -180,3 +180,51 @@ def export_rows(commune_code: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class HouseholdLine:
+    uuid: str
+    head_name: str
+    village_code: str
+    group: str  # counted | not_counted | outside_population | no_check | pending
+
+
+def drill_down(
+    commune_code: str, indicator: Indicator, as_of: dt.datetime | None = None
+) -> list[HouseholdLine]:
+    """Every active household of the commune and why it is or is not in the numerator."""
+    households = _active_households(commune_code)
+    current, pending = _current(_checks(commune_code, indicator.form, as_of), households)
+    rows = db.session.execute(
+        select(Household.uuid, Household.head_name, Household.village_code)
+        .where(Household.uuid.in_(households))
+        .order_by(Household.village_code, Household.head_name)
+    )
+    lines = []
+    for uid, name, village in rows:
+        answers = current.get(uid)
+        if answers is None:
+            group = "pending" if uid in pending else "no_check"
+        elif not indicator.in_population(answers):
+            group = "outside_population"
+        else:
+            group = "counted" if indicator.counts(answers) else "not_counted"
+        lines.append(HouseholdLine(uid, name, village, group))
+    return lines
+
+
+def household_checks(commune_code: str, household_id: str) -> list[Record]:
+    """A household's observation records, newest first (rejected ones included, marked)."""
+    return list(
+        db.session.scalars(
+            select(Record)
+            .where(
+                Record.commune_code == commune_code,
+                Record.household_id == household_id,
+                Record.form_id.in_(["environment_check", "house_tidying_check"]),
+                Record.deleted.is_(False),
+            )
+            .order_by(Record.captured_at.desc())
+        )
+    )
