@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from forms.catalogue import DEMO_LABEL, CriteriaSet, Indicator, catalogues
 from server.extensions import db
-from server.models import Household, Record
+from server.models import AdminUnit, Household, Record
 
 MIN_COVERAGE = 0.8
 DEFAULT_SET = "ntm-2021-2025"
@@ -188,6 +188,8 @@ class HouseholdLine:
     head_name: str
     village_code: str
     group: str  # counted | not_counted | outside_population | no_check | pending
+    lat: float | None = None
+    lon: float | None = None
 
 
 def drill_down(
@@ -197,12 +199,18 @@ def drill_down(
     households = _active_households(commune_code)
     current, pending = _current(_checks(commune_code, indicator.form, as_of), households)
     rows = db.session.execute(
-        select(Household.uuid, Household.head_name, Household.village_code)
+        select(
+            Household.uuid,
+            Household.head_name,
+            Household.village_code,
+            Household.lat,
+            Household.lon,
+        )
         .where(Household.uuid.in_(households))
         .order_by(Household.village_code, Household.head_name)
     )
     lines = []
-    for uid, name, village in rows:
+    for uid, name, village, lat, lon in rows:
         answers = current.get(uid)
         if answers is None:
             group = "pending" if uid in pending else "no_check"
@@ -210,7 +218,7 @@ def drill_down(
             group = "outside_population"
         else:
             group = "counted" if indicator.counts(answers) else "not_counted"
-        lines.append(HouseholdLine(uid, name, village, group))
+        lines.append(HouseholdLine(uid, name, village, group, lat, lon))
     return lines
 
 
@@ -228,3 +236,31 @@ def household_checks(commune_code: str, household_id: str) -> list[Record]:
             .order_by(Record.captured_at.desc())
         )
     )
+
+
+def drill_down_geojson(commune_code: str, lines: list[HouseholdLine]) -> dict[str, Any]:
+    """Village boundaries (as stored in admin_units) and located households as points."""
+    features: list[dict[str, Any]] = []
+    villages = db.session.scalars(
+        select(AdminUnit).where(AdminUnit.parent_code == commune_code).order_by(AdminUnit.code)
+    )
+    for village in villages:
+        if village.geometry:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": village.geometry,
+                    "properties": {"kind": "village", "name": village.name},
+                }
+            )
+    for line in lines:
+        if line.lat is None or line.lon is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [line.lon, line.lat]},
+                "properties": {"kind": "household", "name": line.head_name, "group": line.group},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request
 
 from forms.catalogue import LEVELS, catalogues
+from forms.loader import default_registry
 from server.extensions import db
 from server.models import AdminUnit, Household
 from server.services import indicators
@@ -13,6 +14,7 @@ from server.services.access import can_access_commune
 from server.web.auth import login_required
 
 bp = Blueprint("dashboard", __name__)
+CHECK_FORMS = ("environment_check", "house_tidying_check")
 LEVEL_NAMES = {
     "standard": ("Đạt chuẩn", "Standard"),
     "advanced": ("Nâng cao", "Advanced"),
@@ -79,13 +81,15 @@ def indicator(code: str, indicator_id: str):
         (r for r in indicators.rollup(code, set_id, level, region).results if r.indicator is item),
         None,
     )
+    lines = indicators.drill_down(code, item)
     return render_template(
         "dashboard_indicator.html",
         commune=commune,
         item=item,
         result=result,
-        lines=indicators.drill_down(code, item),
+        lines=lines,
         groups=GROUP_NAMES,
+        geojson=indicators.drill_down_geojson(code, lines),
     )
 
 
@@ -93,6 +97,7 @@ def indicator(code: str, indicator_id: str):
 @login_required
 def household(code: str, household_id: str):
     commune = _commune(code)
+    registry = default_registry()
     house = db.session.get(Household, household_id)
     if house is None or house.commune_code != code:
         abort(404)
@@ -101,4 +106,6 @@ def household(code: str, household_id: str):
         commune=commune,
         house=house,
         checks=indicators.household_checks(code, household_id),
+        labels={f: {x.name: x.label for x in registry.get(f).fields} for f in CHECK_FORMS},
+        titles={f: registry.get(f).title.vi for f in CHECK_FORMS},
     )
