@@ -264,3 +264,30 @@ def drill_down_geojson(commune_code: str, lines: list[HouseholdLine]) -> dict[st
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def month_ends(today: dt.date, months: int) -> list[dt.datetime]:
+    """The ends of the last `months` calendar months, oldest first, the current one last."""
+    ends = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        nxt = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=dt.UTC)
+        ends.append(nxt - dt.timedelta(microseconds=1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return list(reversed(ends))
+
+
+def trend(
+    commune_code: str,
+    set_id: str = DEFAULT_SET,
+    level: str = "standard",
+    partition: str | None = None,
+    months: int = 6,
+    today: dt.date | None = None,
+) -> dict[str, list[tuple[str, float | None]]]:
+    """Each indicator's value at the end of each of the last months ("MM/YYYY", value)."""
+    series: dict[str, list[tuple[str, float | None]]] = {}
+    for end in month_ends(today or dt.datetime.now(dt.UTC).date(), months):
+        for r in rollup(commune_code, set_id, level, partition, as_of=end).results:
+            series.setdefault(r.indicator.id, []).append((end.strftime("%m/%Y"), r.value))
+    return series

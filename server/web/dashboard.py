@@ -63,6 +63,7 @@ def page(code: str):
         "dashboard.html",
         commune=commune,
         rollup=rollup,
+        trend=indicators.trend(code, set_id, level, region),
         sets=catalogues(),
         levels=LEVEL_NAMES,
         region=region,

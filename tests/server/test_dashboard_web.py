@@ -17,6 +17,7 @@ def test_board_opens_dashboard_and_drills_down_to_a_household(app, client, demo)
     assert re.search(r'id="indicator-summary">Đạt \d+/\d+ chỉ tiêu', html)
     assert 'data-indicator="clean_water_households"' in html
     assert "giá trị minh họa (demo)" in html
+    assert len(re.findall(r'data-month="\d\d/\d{4}"', html)) == 6 * 5  # 6 months x 5 rows
     detail = client.get("/communes/01936/indicators/clean_water_households")
     assert detail.status_code == 200
     households = re.findall(r'data-household="([0-9a-f-]+)"', detail.get_data(as_text=True))

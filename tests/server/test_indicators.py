@@ -168,3 +168,18 @@ def test_as_of_gives_the_value_at_an_earlier_date(commune):
     early = indicators.rollup(COMMUNE, as_of=T0 + dt.timedelta(days=30))
     assert result(early, "clean_water_households").status == "not_met"
     assert result(indicators.rollup(COMMUNE), "clean_water_households").status == "met"
+
+
+def test_trend_gives_the_value_at_each_month_end(commune):
+    household = commune.household()
+    commune.check(household, clean_water=False)  # June
+    commune.check(household, days=40, clean_water=True)  # July
+    db.session.flush()
+    series = indicators.trend(COMMUNE, months=3, today=dt.date(2026, 7, 20))
+    water = series["clean_water_households"]
+    assert water == [("05/2026", None), ("06/2026", 0.0), ("07/2026", 1.0)]
+
+
+def test_month_ends_cross_the_year():
+    ends = indicators.month_ends(dt.date(2026, 1, 5), 2)
+    assert [e.strftime("%Y-%m-%d") for e in ends] == ["2025-12-31", "2026-01-31"]
