@@ -18,6 +18,7 @@ from forms import default_registry, validate
 from server.extensions import db
 from server.models import Conflict, Record
 from server.models.types import utcnow
+from server.services import audit
 from server.services.push import Author, add_revision, lock_scope, next_version, project_household
 from sync.merge import three_way
 
@@ -122,5 +123,12 @@ def resolve(
     add_revision(record, Author(username=username), now, reason=f"conflict {conflict.id} resolved")
     if record.form_id == "household":
         project_household(record)
+    audit.log(
+        "conflict.resolve",
+        actor=username,
+        area_code=conflict.commune_code,
+        target=str(conflict.id),
+        details={"record": record.uuid, "choices": dict(choices), "typed": sorted(values)},
+    )
     db.session.commit()
     return record

@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     from server.web import devices as admin_devices
 
     app.register_blueprint(admin_devices.bp)
+    from server.web import conflict_inbox
+
+    app.register_blueprint(conflict_inbox.bp)
     from server.web import dashboard
 
     app.register_blueprint(dashboard.bp)

@@ -1,0 +1,186 @@
+"""The conflict inbox page's side of conflicts: what to show for one conflict (labels from
+the form, the three versions, photos, GPS, who and when), turning typed text into a field
+value, and bulk resolution by taking one side for every field. Resolving itself goes
+through `server.services.conflicts.resolve`, which validates against the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from forms import default_registry
+from forms.model import Field, Form
+from server.extensions import db
+from server.models import Conflict, Device, Record, RecordRevision
+from server.services import conflicts
+
+SIDE_LABELS = {
+    "base": ("Bản gốc chung", "Common base"),
+    "server": ("Trên máy chủ", "On the server"),
+    "device": ("Từ máy tính bảng", "From the tablet"),
+}
+
+
+class TypedValueError(ValueError):
+    def __init__(self, field_name: str, message: str, message_en: str):
+        super().__init__(message_en)
+        self.field_name, self.message, self.message_en = field_name, message, message_en
+
+
+@dataclass
+class FieldRow:
+    name: str
+    label: str
+    label_en: str
+    type: str
+    values: dict[str, Any]  # side -> raw value
+    shown: dict[str, str]  # side -> text for people
+    photos: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ConflictView:
+    conflict: Conflict
+    record: Record
+    form: Form | None
+    rows: list[FieldRow]
+    device: Device | None
+    server_author: str
+    server_at: dt.datetime | None
+    gps: dict[str, Any] | None  # the record's geopoint on the server, if any
+
+
+def _form(record: Record) -> Form | None:
+    try:
+        return default_registry().get(record.form_id, record.form_version)
+    except LookupError:
+        return None
+
+
+def show_value(f: Field | None, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if f is not None and f.type == "choice":
+        choice = f.choice(value)
+        return f"{choice.label.vi} ({value})" if choice else str(value)
+    if f is not None and f.type == "multichoice" and isinstance(value, list):
+        return ", ".join(show_value_choice(f, v) for v in value)
+    if f is not None and f.type == "boolean":
+        return "Có (yes)" if value else "Không (no)"
+    if f is not None and f.type == "geopoint" and isinstance(value, dict):
+        return f"{value.get('lat')}, {value.get('lon')}"
+    if f is not None and f.type == "photo":
+        hashes = value if isinstance(value, list) else [value]
+        return f"{len(hashes)} ảnh (photos)"
+    return str(value)
+
+
+def show_value_choice(f: Field, value: Any) -> str:
+    choice = f.choice(value)
+    return choice.label.vi if choice else str(value)
+
+
+def view(conflict: Conflict) -> ConflictView:
+    record = db.session.get(Record, conflict.record_uuid)
+    form = _form(record)
+    rows = []
+    for name in sorted(conflict.fields, key=lambda n: _order(form, n)):
+        f = form.field(name) if form else None
+        values = {side: conflict.fields[name].get(side) for side in conflicts.SIDES}
+        row = FieldRow(
+            name=name,
+            label=f.label.vi if f else name,
+            label_en=f.label.en if f else name,
+            type=f.type if f else "text",
+            values=values,
+            shown={side: show_value(f, v) for side, v in values.items()},
+        )
+        if f is not None and f.type == "photo":
+            row.photos = {
+                side: [h for h in (v if isinstance(v, list) else [v]) if isinstance(h, str)]
+                for side, v in values.items()
+                if v
+            }
+        rows.append(row)
+    latest = db.session.scalar(
+        select(RecordRevision)
+        .where(RecordRevision.record_uuid == record.uuid)
+        .order_by(RecordRevision.revision.desc())
+        .limit(1)
+    )
+    gps_field = next((f.name for f in form.fields if f.type == "geopoint"), None) if form else None
+    return ConflictView(
+        conflict=conflict,
+        record=record,
+        form=form,
+        rows=rows,
+        device=db.session.get(Device, conflict.device_id) if conflict.device_id else None,
+        server_author=(latest.author or latest.device_id[:8]) if latest else "",
+        server_at=latest.received_at if latest else None,
+        gps=record.data.get(gps_field) if gps_field else None,
+    )
+
+
+def _order(form: Form | None, name: str) -> int:
+    if form is None:
+        return 0
+    names = [f.name for f in form.fields]
+    return names.index(name) if name in names else len(names)
+
+
+def parse_typed(form: Form | None, name: str, text: str) -> Any:
+    """A value typed on the page, as the form's field type wants it (the service then
+    validates ranges, choices and the rest). Empty text clears the field."""
+    text = text.strip()
+    f = form.field(name) if form else None
+    if text == "":
+        return None
+    kind = f.type if f else "text"
+    label = f.label.vi if f else name
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "decimal":
+            number = float(text.replace(",", "."))
+            return int(number) if number.is_integer() else number
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered in ("có", "co", "yes", "true", "1"):
+                return True
+            if lowered in ("không", "khong", "no", "false", "0"):
+                return False
+            raise ValueError(text)
+        if kind == "multichoice":
+            return [part.strip() for part in text.split(",") if part.strip()]
+        if kind == "geopoint":
+            lat, lon = (float(part) for part in text.split(","))
+            return {"lat": lat, "lon": lon}
+        if kind == "photo":
+            raise ValueError(text)
+    except ValueError:
+        raise TypedValueError(
+            name,
+            f"Giá trị nhập cho «{label}» không đúng kiểu.",
+            f"The value typed for “{f.label.en if f else name}” has the wrong type.",
+        ) from None
+    return text
+
+
+def bulk_resolve(
+    items: list[Conflict], side: str, username: str
+) -> tuple[list[int], list[tuple[int, str, str]]]:
+    """Take `side` for every clashing field of each conflict; returns the resolved ids and,
+    for the others, (id, message, message_en) — each conflict stands or falls alone."""
+    done, failed = [], []
+    for conflict in items:
+        try:
+            conflicts.resolve(conflict, {f: side for f in conflict.fields}, {}, username)
+        except conflicts.ResolutionError as exc:
+            db.session.rollback()
+            failed.append((conflict.id, exc.message, exc.message_en))
+        else:
+            done.append(conflict.id)
+    return done, failed
