@@ -118,10 +118,20 @@ def view(conflict: Conflict) -> ConflictView:
         form=form,
         rows=rows,
         device=db.session.get(Device, conflict.device_id) if conflict.device_id else None,
-        server_author=(latest.author or latest.device_id[:8]) if latest else "",
+        server_author=_who(latest) if latest else "",
         server_at=latest.received_at if latest else None,
         gps=record.data.get(gps_field) if gps_field else None,
     )
+
+
+def _who(revision: RecordRevision) -> str:
+    """A person's name for who wrote a revision: the web user, or the tablet's officer."""
+    if revision.author:
+        return revision.author
+    device = db.session.get(Device, revision.device_id) if revision.device_id else None
+    if device is None:
+        return revision.device_id[:8]
+    return f"{device.officer_name} · {device.name}" if device.officer_name else device.name
 
 
 def _order(form: Form | None, name: str) -> int:
