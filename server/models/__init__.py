@@ -12,6 +12,7 @@ from server.models.records import (
     RecordRevision,
     SyncScope,
 )
+from server.models.review import RecordComment, ReportingPeriod, ReviewDecision
 from server.models.units import AdminUnit
 from server.models.users import User
 
@@ -26,7 +27,10 @@ __all__ = [
     "Household",
     "Photo",
     "Record",
+    "RecordComment",
     "RecordRevision",
+    "ReportingPeriod",
+    "ReviewDecision",
     "SyncScope",
     "UnitRate",
     "Upload",
