@@ -262,3 +262,6 @@ def init_app(app) -> None:
         serve,
     ):
         app.cli.add_command(command)
+    from server.cli_indicators import recompute_indicators
+
+    app.cli.add_command(recompute_indicators)

@@ -2,6 +2,7 @@
 
 from server.models.audit import AuditEvent
 from server.models.devices import Device, Enrolment
+from server.models.indicators import HouseholdCheckFact
 from server.models.ledger import CommendationRules, UnitRate
 from server.models.photos import Photo, Upload
 from server.models.records import (
@@ -25,6 +26,7 @@ __all__ = [
     "Device",
     "Enrolment",
     "Household",
+    "HouseholdCheckFact",
     "Photo",
     "Record",
     "RecordComment",

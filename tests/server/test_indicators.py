@@ -9,7 +9,7 @@ import pytest
 
 from server.extensions import db
 from server.models import AdminUnit, Household, Record
-from server.services import indicators
+from server.services import indicators, indicators_facts
 
 COMMUNE, VILLAGE = "99001", "99001-T01"
 T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -75,6 +75,11 @@ class Commune:
             review_status=status,
         )
 
+    def done(self):
+        """Flush and rebuild the facts (records here are inserted directly, not pushed)."""
+        db.session.flush()
+        indicators_facts.recompute(COMMUNE)
+
 
 def result(rollup, indicator_id):
     return next(r for r in rollup.results if r.indicator.id == indicator_id)
@@ -102,7 +107,7 @@ def test_current_approved_check_counts_and_the_rest_is_reported(commune):
     commune.check(left)  # left the commune: not counted at all
     gone = commune.household(deleted=True)
     commune.check(gone)
-    db.session.flush()
+    commune.done()
 
     water = result(indicators.rollup(COMMUNE), "clean_water_households")
     assert (water.numerator, water.denominator) == (1, 2)
@@ -115,7 +120,7 @@ def test_a_newer_pending_check_does_not_replace_the_approved_one(commune):
     household = commune.household()
     commune.check(household, clean_water=True)
     commune.check(household, days=3, status="pending", clean_water=False)
-    db.session.flush()
+    commune.done()
     water = result(indicators.rollup(COMMUNE), "clean_water_households")
     assert (water.numerator, water.denominator, water.pending) == (1, 1, 1)
     assert water.status == "met"
@@ -127,7 +132,7 @@ def test_livestock_pens_only_over_livestock_households(commune):
         if keeps:
             answers.update(pen_hygienic=hygienic, pen_away_from_house=True)
         commune.check(commune.household(), **answers)
-    db.session.flush()
+    commune.done()
     pens = result(indicators.rollup(COMMUNE), "livestock_hygiene")
     assert (pens.numerator, pens.denominator, pens.covered) == (1, 2, 4)
     assert pens.status == "not_met"  # 50% < demo 60%
@@ -136,7 +141,7 @@ def test_livestock_pens_only_over_livestock_households(commune):
 def test_threshold_depends_on_region_and_level_and_is_marked_demo(commune):
     for ok in [True, True, True, False, False, False, True, True, True, True]:
         commune.check(commune.household(), clean_kitchen=ok)
-    db.session.flush()
+    commune.done()
     sid = "household_sanitation_3_cong_trinh_3_sach"
     lowland = result(indicators.rollup(COMMUNE, partition="DBSH"), sid)
     mountain = result(indicators.rollup(COMMUNE, partition="TDMNPB"), sid)
@@ -151,7 +156,7 @@ def test_threshold_depends_on_region_and_level_and_is_marked_demo(commune):
 def test_summary_counts_met_criteria_and_feeds_the_exports(commune):
     for _ in range(5):
         commune.check(commune.household())
-    db.session.flush()
+    commune.done()
     rollup = indicators.rollup(COMMUNE)
     # environment indicators met; livestock has no population; housing has no check
     assert (rollup.met, rollup.total) == (3, 5)
@@ -164,7 +169,7 @@ def test_as_of_gives_the_value_at_an_earlier_date(commune):
     household = commune.household()
     commune.check(household, clean_water=False)
     commune.check(household, days=40, clean_water=True)
-    db.session.flush()
+    commune.done()
     early = indicators.rollup(COMMUNE, as_of=T0 + dt.timedelta(days=30))
     assert result(early, "clean_water_households").status == "not_met"
     assert result(indicators.rollup(COMMUNE), "clean_water_households").status == "met"
@@ -174,7 +179,7 @@ def test_trend_gives_the_value_at_each_month_end(commune):
     household = commune.household()
     commune.check(household, clean_water=False)  # June
     commune.check(household, days=40, clean_water=True)  # July
-    db.session.flush()
+    commune.done()
     series = indicators.trend(COMMUNE, months=3, today=dt.date(2026, 7, 20))
     water = series["clean_water_households"]
     assert water == [("05/2026", None), ("06/2026", 0.0), ("07/2026", 1.0)]
@@ -183,3 +188,71 @@ def test_trend_gives_the_value_at_each_month_end(commune):
 def test_month_ends_cross_the_year():
     ends = indicators.month_ends(dt.date(2026, 1, 5), 2)
     assert [e.strftime("%Y-%m-%d") for e in ends] == ["2025-12-31", "2026-01-31"]
+
+
+def test_facts_kept_by_push_equal_a_full_recompute(app, client, device):
+    """Random checks pushed in rounds (and some approved as a review would, refreshing the
+    facts of those households only): the incrementally kept roll-up equals the one computed
+    from all records, and a full recompute writes the same facts."""
+    import random
+
+    from sqlalchemy import select, update
+
+    from server.models import HouseholdCheckFact
+    from tests.helpers import envelope
+    from tests.server.test_push import push
+
+    rng = random.Random(5)
+    homes = [envelope() for _ in range(8)]
+    assert push(client, device, *homes).status_code == 200
+    ids = [h["uuid"] for h in homes]
+    commune_code = homes[0]["commune_code"]
+    for round_ in range(4):
+        batch = []
+        for hid in rng.sample(ids, 5):
+            answers = {k: rng.random() < 0.7 for k in GOOD}
+            answers.update(date="2026-06-01")
+            if answers["keeps_livestock"]:
+                answers.update(pen_hygienic=rng.random() < 0.5, pen_away_from_house=True)
+            stamp = (T0 + dt.timedelta(days=round_, hours=rng.randrange(20))).isoformat()
+            batch.append(
+                envelope("environment_check", answers, household_id=hid, captured_at=stamp)
+            )
+        assert push(client, device, *batch).status_code == 200
+        with app.app_context():
+            chosen = [b["uuid"] for b in batch if rng.random() < 0.6]
+            db.session.execute(
+                update(Record).where(Record.uuid.in_(chosen)).values(review_status="approved")
+            )
+            touched = db.session.scalars(select(Record.household_id).where(Record.uuid.in_(chosen)))
+            indicators_facts.refresh(commune_code, list(touched))
+            db.session.commit()
+    with app.app_context():
+        kept = indicators.rollup(commune_code)
+        scanned = indicators.rollup(commune_code, as_of=T0 + dt.timedelta(days=3650))
+        as_tuple = [(r.numerator, r.denominator, r.covered, r.pending) for r in kept.results]
+        assert as_tuple == [
+            (r.numerator, r.denominator, r.covered, r.pending) for r in scanned.results
+        ]
+        assert sum(r.covered for r in kept.results) > 0  # the comparison is not empty
+        facts = {
+            (f.household_id, f.form_id, f.record_uuid, f.pending)
+            for f in db.session.scalars(select(HouseholdCheckFact))
+        }
+        indicators_facts.recompute(commune_code)
+        again = {
+            (f.household_id, f.form_id, f.record_uuid, f.pending)
+            for f in db.session.scalars(select(HouseholdCheckFact))
+        }
+        assert facts == again
+
+
+def test_recompute_command_rebuilds_facts(app, runner, commune):
+    household = commune.household()
+    commune.check(household)
+    db.session.commit()
+    out = runner.invoke(args=["recompute-indicators", "--province", "nope"])
+    assert out.exit_code == 2 and "nope" in out.output
+    out = runner.invoke(args=["recompute-indicators"])
+    assert out.exit_code == 0, out.output
+    assert "1 dòng / fact rows" in out.output

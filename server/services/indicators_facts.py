@@ -1,0 +1,102 @@
+"""Keep household_check_facts current: each household's latest approved check per form.
+
+`refresh(commune_code, household_ids)` recomputes the facts of just those households inside
+the caller's transaction (push calls it before its commit, so records and facts commit
+together); a review decision must call it too (review.py's listener registry is not there
+yet: see docs/evidence-indicators.md). `recompute(commune_code)` rebuilds a whole commune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from forms.catalogue import catalogues
+from server.extensions import db
+from server.models import HouseholdCheckFact, Record
+
+
+def check_forms() -> set[str]:
+    """The observation forms some indicator reads."""
+    return {i.form for s in catalogues().values() for i in s.indicators}
+
+
+def _facts(commune_code: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    approved: dict[tuple[str, str], Any] = {}
+    newest: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        key = (row.household_id, row.form_id)
+        if row.review_status == "approved":
+            seen = approved.get(key)
+            if seen is None or row.captured_at > seen.captured_at:
+                approved[key] = row
+        seen_any = newest.get(key)
+        if seen_any is None or row.captured_at > seen_any.captured_at:
+            newest[key] = row
+    facts = []
+    for key, row in newest.items():
+        current = approved.get(key)
+        facts.append(
+            {
+                "household_id": key[0],
+                "form_id": key[1],
+                "commune_code": commune_code,
+                "record_uuid": current.uuid if current else None,
+                "captured_at": current.captured_at if current else None,
+                "data": current.data if current else None,
+                "pending": row.review_status == "pending",
+            }
+        )
+    return facts
+
+
+def _rows(commune_code: str, household_ids: list[str] | None) -> Any:
+    query = select(
+        Record.uuid,
+        Record.household_id,
+        Record.form_id,
+        Record.captured_at,
+        Record.review_status,
+        Record.data,
+    ).where(
+        Record.commune_code == commune_code,
+        Record.form_id.in_(sorted(check_forms())),
+        Record.deleted.is_(False),
+        Record.review_status != "rejected",
+        Record.household_id.is_not(None),
+    )
+    if household_ids is not None:
+        query = query.where(Record.household_id.in_(household_ids))
+    return db.session.execute(query)
+
+
+def refresh(commune_code: str, household_ids: Iterable[str | None]) -> int:
+    """Recompute these households' facts in the current transaction; returns rows written."""
+    ids = sorted({h for h in household_ids if h})
+    written = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        db.session.execute(
+            delete(HouseholdCheckFact).where(
+                HouseholdCheckFact.commune_code == commune_code,
+                HouseholdCheckFact.household_id.in_(chunk),
+            )
+        )
+        facts = _facts(commune_code, _rows(commune_code, chunk))
+        if facts:
+            db.session.execute(insert(HouseholdCheckFact), facts)
+        written += len(facts)
+    return written
+
+
+def recompute(commune_code: str) -> int:
+    """Rebuild every fact of the commune from its records (same transaction as the caller)."""
+    db.session.execute(
+        delete(HouseholdCheckFact).where(HouseholdCheckFact.commune_code == commune_code)
+    )
+    facts = _facts(commune_code, _rows(commune_code, None))
+    if facts:
+        db.session.execute(insert(HouseholdCheckFact), facts)
+    return len(facts)
