@@ -8,13 +8,14 @@ from flask import Blueprint, abort, g, render_template, request
 from server.extensions import db
 from server.models import Device
 from server.models.types import utcnow
-from server.services import audit, devices_admin, enrolment, revocation
+from server.services import audit, devices_admin, enrolment, revocation, sync_health
 from server.services.access import can_access_commune
 from server.web.auth import check_csrf, login_required
 
 bp = Blueprint("admin_devices", __name__, url_prefix="/admin/devices")
 
 ENROL_HOURS = 24
+SILENT_DAYS = 7  # devices silent longer than this are highlighted on the health page
 
 
 def _require_admin() -> None:
@@ -94,3 +95,13 @@ def revoke(device_id: str):
     except revocation.RevocationError as exc:
         return _page(400, error=(exc.message, exc.message_en))
     return _page(notice=device)
+
+
+@bp.get("/health")
+@login_required
+def health():
+    _require_admin()
+    raw = request.args.get("days", "").strip()
+    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else SILENT_DAYS
+    rows, communes = sync_health.report(g.user, days)
+    return render_template("admin/sync_health.html", rows=rows, communes=communes, days=days)

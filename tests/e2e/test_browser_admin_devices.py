@@ -90,6 +90,14 @@ def test_enrol_with_qr_then_revoke_in_each_mode(live_server, tmp_path):
         assert "Đã dừng" in page.locator(f'tr[data-device="{stop_id}"] .state').inner_text()
         if sqlite:
             page.screenshot(path=str(SHOTS / "web-admin-revoked.png"), full_page=True)
+        page.click("text=Tình trạng đồng bộ")
+        page.wait_for_selector("#device-health")
+        assert page.locator("#device-health tbody tr[data-device]").count() == 2
+        assert (
+            page.locator('#commune-health tr[data-commune="01936"] td').nth(3).inner_text() == "2"
+        )
+        if sqlite:
+            page.screenshot(path=str(SHOTS / "web-admin-sync-health.png"), full_page=True)
 
     # finish uploading, then stop: the record and its photo arrive, nothing new comes down
     report = sync_once(draining, client_for(draining, timeout=10))
