@@ -27,3 +27,6 @@ def init_app(app: Flask) -> None:
     from server.web import dashboard
 
     app.register_blueprint(dashboard.bp)
+    from server.web import review
+
+    app.register_blueprint(review.bp)
