@@ -1,9 +1,3 @@
-# LEAD'S NOTICE (00:42 UTC) TO THE ENGINEERS ON THIS AREA: by mistake TWO engineers with the same
-# name were started on this area. The one whose brief is the ORIGINAL /tmp/briefs/review.md,
-# admin.md or integrity.md must STOP NOW: do not edit or commit anything more, and report
-# "stood down" with what it had done. The one with brief review2.md, admin2.md or integrity2.md
-# goes on (and should check `git status`/`git diff` for half-done edits by the other).
-# The lead removes this notice.
 """review and audit log
 
 Revision ID: 0003
