@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import User
+from server.services import audit
 
 bp = Blueprint("auth", __name__)
 
@@ -58,12 +59,17 @@ def login():
         ):
             session.clear()
             session["user_id"] = user.id
+            audit.log("login.success", actor=user.username, area_code=user.area_code)
+            db.session.commit()
             target = request.args.get("next", "")
             # Only local paths: never bounce a user to another site after login.
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("commune.home")
             return redirect(target)
         error = True  # the same message whether the name or the password was wrong
+        # the attempted name is recorded for the administrator, never shown to the visitor
+        audit.log("login.failure", actor=username[:64] or "?", details={"known": user is not None})
+        db.session.commit()
     return render_template("login.html", error=error), 401 if error else 200
 
 
