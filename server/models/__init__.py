@@ -3,6 +3,7 @@
 from server.models.audit import AuditEvent
 from server.models.devices import Device, Enrolment
 from server.models.indicators import HouseholdCheckFact
+from server.models.jobs import Job
 from server.models.ledger import CommendationRules, UnitRate
 from server.models.photos import Photo, Upload
 from server.models.records import (
@@ -27,6 +28,7 @@ __all__ = [
     "Enrolment",
     "Household",
     "HouseholdCheckFact",
+    "Job",
     "Photo",
     "Record",
     "RecordComment",
