@@ -89,6 +89,8 @@ class Envelope:
     deleted: bool = False
     reason: str | None = None  # why a record was deleted (a tombstone says who and why)
     status: str | None = None  # server-side review/sync status, informative for the device
+    # The board's last decision, from the feed: {"status", "reason", "by", "at"} (text values)
+    review: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: its generic walk cost 4x more, on every record of a push.
@@ -192,7 +194,19 @@ class Envelope:
             deleted=deleted,
             reason=reason.strip() if isinstance(reason, str) else None,
             status=raw.get("status") if isinstance(raw.get("status"), str) else None,
+            review=_review(raw.get("review")),
         )
+
+
+REVIEW_KEYS = ("status", "reason", "by", "at")
+
+
+def _review(raw: Any) -> dict[str, str] | None:
+    """The board's decision as the feed sends it; anything not of that shape is dropped
+    (it is informative for the device, never a reason to refuse a record)."""
+    if not isinstance(raw, Mapping):
+        return None
+    return {k: raw[k][:500] for k in REVIEW_KEYS if isinstance(raw.get(k), str)}
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Envelope))

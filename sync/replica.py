@@ -61,6 +61,8 @@ MIGRATIONS: tuple[str, ...] = (
         uploaded INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: the board's last decision (status, reason, by, at) as JSON, from the change feed
+    "ALTER TABLE records ADD COLUMN review TEXT",
 )
 
 
@@ -200,7 +202,8 @@ class Replica:
 
     def records_to_redo(self) -> list[dict[str, Any]]:
         """Records the server refused or the board rejected, newest first, with the household's
-        answers and the server's field errors (a refused push) as `errors`."""
+        answers and the server's field errors (a refused push) as `errors`; a board rejection
+        adds its reason to `errors` and its decision (status, reason, by, at) as `review`."""
         rows = self._conn().execute(
             "SELECT r.*, h.data AS household, "
             "(SELECT o.error FROM outbox o WHERE o.record_uuid = r.uuid "
@@ -221,6 +224,12 @@ class Replica:
             item["errors"] = (
                 [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
             )
+            board = (item.get("review") or {}).get("reason")
+            if board and item["review"].get("status") == "rejected":
+                # the board's reason reads like a field error, so every screen shows it
+                item["errors"].append(
+                    {"field": "", "code": "board_rejected", "message": board, "message_en": board}
+                )
             out.append(item)
         return out
 
@@ -309,14 +318,15 @@ class Replica:
         search = _search(e.data)
         tx.execute(
             "INSERT INTO records (uuid, form_id, form_version, village_code, household_id, data, "
-            "photos, captured_at, device_id, version, deleted, status, search) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET "
+            "photos, captured_at, device_id, version, deleted, status, search, review) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO UPDATE SET "
             "form_id = excluded.form_id, form_version = excluded.form_version, "
             "village_code = excluded.village_code, household_id = excluded.household_id, "
             "data = excluded.data, photos = excluded.photos, captured_at = excluded.captured_at, "
             "device_id = excluded.device_id, "
             "version = COALESCE(excluded.version, records.version), "
-            "deleted = excluded.deleted, status = excluded.status, search = excluded.search",
+            "deleted = excluded.deleted, status = excluded.status, search = excluded.search, "
+            "review = excluded.review",
             (
                 e.uuid,
                 e.form_id,
@@ -331,6 +341,7 @@ class Replica:
                 int(e.deleted),
                 status,
                 search,
+                json.dumps(e.review, ensure_ascii=False) if e.review else None,
             ),
         )
 
@@ -507,4 +518,10 @@ def _row_dict(out: dict[str, Any]) -> dict[str, Any]:
     out["data"] = json.loads(out["data"])
     out["photos"] = json.loads(out["photos"])
     out["deleted"] = bool(out["deleted"])
+    if "review" in out:
+        try:
+            review = json.loads(out["review"]) if out["review"] else None
+        except ValueError:
+            review = None
+        out["review"] = review if isinstance(review, dict) else None
     return out

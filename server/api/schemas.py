@@ -70,6 +70,11 @@ class EnvelopeSchema(Schema):
     version = fields.Integer(allow_none=True)
     deleted = fields.Boolean()
     status = fields.String(allow_none=True)
+    review = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "the board's last decision: status, reason, by, at"},
+    )
 
 
 class PushRequestSchema(Schema):

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Record, SyncScope
+from server.models import Record, ReviewDecision, SyncScope
 from sync.checksum import scope_digest
 
 
-def record_envelope(record: Record) -> dict[str, Any]:
-    """A stored record in the shape of sync.envelope.Envelope (what devices read)."""
-    return {
+def record_envelope(record: Record, decision: ReviewDecision | None = None) -> dict[str, Any]:
+    """A stored record in the shape of sync.envelope.Envelope (what devices read); with the
+    board's last decision when the record is approved or rejected."""
+    out = {
         "uuid": record.uuid,
         "mutation_id": record.uuid,  # not a mutation: the feed carries state, not changes
         "form_id": record.form_id,
@@ -30,6 +31,26 @@ def record_envelope(record: Record) -> dict[str, Any]:
         "deleted": record.deleted,
         "status": _status(record),
     }
+    if decision is not None and record.review_status in ("approved", "rejected"):
+        out["review"] = {
+            "status": record.review_status,
+            "reason": decision.reason,
+            "by": decision.actor,
+            "at": decision.at.isoformat().replace("+00:00", "Z"),
+        }
+    return out
+
+
+def last_decisions(uuids: list[str]) -> dict[str, ReviewDecision]:
+    """The latest review decision of each record (one query for a page of the feed)."""
+    if not uuids:
+        return {}
+    rows = db.session.scalars(
+        select(ReviewDecision)
+        .where(ReviewDecision.record_uuid.in_(uuids))
+        .order_by(ReviewDecision.at, ReviewDecision.id)
+    )
+    return {row.record_uuid: row for row in rows}
 
 
 def _status(record: Record) -> str:
@@ -49,8 +70,10 @@ def changes(commune_code: str, since: int, limit: int) -> dict[str, Any]:
     )
     more = len(rows) > limit
     rows = rows[:limit]
+    reviewed = [r.uuid for r in rows if r.review_status in ("approved", "rejected")]
+    decisions = last_decisions(reviewed)
     return {
-        "changes": [record_envelope(r) for r in rows],
+        "changes": [record_envelope(r, decisions.get(r.uuid)) for r in rows],
         "next": rows[-1].version if rows else since,
         "more": more,
     }

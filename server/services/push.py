@@ -303,6 +303,8 @@ def _update(
     record.form_version = e.form_version
     record.village_code = e.village_code
     record.deleted = e.deleted
+    if record.review_status == "rejected" and not e.deleted:
+        record.review_status = "pending"  # corrected and re-sent: back to the board's queue
     record.captured_at = _captured(e)
     record.device_id = author.device_id
     record.revision += 1
