@@ -51,6 +51,7 @@ def commune_contributions(commune_code: str) -> dict[str, Any]:
             Record.commune_code == commune_code,
             Record.form_id.in_(("contribution", "contribution_adjustment")),
             Record.deleted.is_(False),
+            Record.review_status != "rejected",  # a rejected entry counts nowhere
         )
         .order_by(Record.captured_at.desc())
     ).all()
@@ -58,6 +59,7 @@ def commune_contributions(commune_code: str) -> dict[str, Any]:
     adjusted: dict[str, float] = defaultdict(float)
     commune_totals = Totals()
     by_village: dict[str, Totals] = defaultdict(Totals)
+    by_review = {"approved": Totals(), "pending": Totals()}  # the board's view, kept apart
     entries = []
     for record, household in rows:
         if record.form_id == "contribution":
@@ -69,6 +71,9 @@ def commune_contributions(commune_code: str) -> dict[str, Any]:
             if kind not in TOTAL_KINDS:
                 continue  # a correction of materials is not a new entry of its own
         commune_totals.add(kind, quantity, record.household_id)
+        by_review["approved" if record.review_status == "approved" else "pending"].add(
+            kind, quantity, record.household_id
+        )
         by_village[record.village_code].add(kind, quantity, record.household_id)
     wanted = sorted({h for entry in entries for h in entry["record"].photos or []})
     present = set()
@@ -96,6 +101,8 @@ def commune_contributions(commune_code: str) -> dict[str, Any]:
             for v in villages
         ],
         "totals": commune_totals,
+        "approved": by_review["approved"],
+        "pending": by_review["pending"],
         "households": sum(household_counts.values()),
         "entries": entries,
     }

@@ -137,3 +137,21 @@ def test_locked_period_refuses_review_until_reopened(app, client, device):
             select(AuditEvent.action).where(AuditEvent.action.like("period.%"))
         ).all()
         assert sorted(actions) == ["period.create", "period.lock", "period.reopen"]
+
+
+def test_totals_keep_approved_and_pending_apart_and_drop_rejected(app, client, device):
+    from server.services.totals import commune_contributions
+    from tests.helpers import contribution
+
+    household = envelope()
+    gifts = [contribution(household["uuid"], q, "cash") for q in (100.0, 20.0, 3.0)]
+    assert push(client, device, household, *gifts).status_code == 200
+    with app.app_context():
+        board = user("bql_naphac")
+        before = commune_contributions(COMMUNE)
+        review.decide(board, [gifts[0]["uuid"]], "approved")
+        review.decide(board, [gifts[2]["uuid"]], "rejected", "Trùng với phiếu khác")
+        after = commune_contributions(COMMUNE)
+        assert after["approved"].cash_vnd == before["approved"].cash_vnd + 100.0
+        assert after["pending"].cash_vnd == before["pending"].cash_vnd - 103.0
+        assert after["totals"].cash_vnd == before["totals"].cash_vnd - 3.0
