@@ -100,3 +100,22 @@ def recompute(commune_code: str) -> int:
     if facts:
         db.session.execute(insert(HouseholdCheckFact), facts)
     return len(facts)
+
+
+def after_review(commune_code: str, record_uuids: list[str]) -> None:
+    """review.on_decision listener: the decision has committed; refresh the households whose
+    records were decided, in a transaction of its own."""
+    households = db.session.scalars(
+        select(Record.household_id).where(
+            Record.uuid.in_(record_uuids), Record.household_id.is_not(None)
+        )
+    )
+    refresh(commune_code, list(households))
+    db.session.commit()
+
+
+def listen_to_review() -> None:
+    """Subscribe to review decisions (imported late: review imports push, which imports us)."""
+    from server.services import review
+
+    review.on_decision(after_review)

@@ -9,11 +9,12 @@ from forms.catalogue import LEVELS, catalogues
 from forms.loader import default_registry
 from server.extensions import db
 from server.models import AdminUnit, Household
-from server.services import indicators
+from server.services import indicators, indicators_facts
 from server.services.access import can_access_commune
 from server.web.auth import login_required
 
 bp = Blueprint("dashboard", __name__)
+indicators_facts.listen_to_review()  # keep the facts current when the board decides
 CHECK_FORMS = ("environment_check", "house_tidying_check")
 LEVEL_NAMES = {
     "standard": ("Đạt chuẩn", "Standard"),

@@ -256,3 +256,26 @@ def test_recompute_command_rebuilds_facts(app, runner, commune):
     out = runner.invoke(args=["recompute-indicators"])
     assert out.exit_code == 0, out.output
     assert "1 dòng / fact rows" in out.output
+
+
+def test_a_review_decision_updates_the_facts_without_a_recompute(app, demo):
+    from sqlalchemy import select
+
+    from server.models import User
+    from server.services import review
+
+    with app.app_context():
+        before = result(indicators.rollup(demo.COMMUNE), "clean_water_households")
+        assert before.covered == 0 and before.pending == 12  # demo checks await review
+        board = db.session.scalar(select(User).where(User.username == "bql_naphac"))
+        checks = list(
+            db.session.scalars(
+                select(Record.uuid).where(
+                    Record.commune_code == demo.COMMUNE, Record.form_id == "environment_check"
+                )
+            )
+        )
+        review.decide(board, checks[:5], "approved")
+        review.decide(board, checks[5:7], "rejected", "Thiếu ảnh")
+        after = result(indicators.rollup(demo.COMMUNE), "clean_water_households")
+        assert (after.covered, after.pending) == (5, 5)
