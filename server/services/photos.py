@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from server.extensions import db
 from server.models import Photo
+from server.services import jobs
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -75,5 +76,7 @@ def store(sha256: str, content: bytes, device_id: str | None) -> tuple[Photo, bo
         device_id=device_id,
     )
     db.session.add(photo)
+    # Thumbnails, hashes and checks run later in a worker; the job commits with the photo.
+    jobs.enqueue("photo_pipeline", {"sha256": sha256})
     db.session.commit()
     return photo, True

@@ -87,3 +87,31 @@ def test_an_unknown_kind_is_recorded_not_raised(app):
         db.session.commit()
         assert jobs.run_one({}, "w") is True
         assert "no handler" in _job(job.id).last_error
+
+
+def test_a_finished_upload_queues_one_pipeline_job_with_the_photo(app, client, device):
+    import hashlib
+
+    from tests.helpers import jpeg_bytes
+
+    content = jpeg_bytes(size=(640, 480), text="queued")
+    sha = hashlib.sha256(content).hexdigest()
+    for _ in range(2):  # the second upload of the same photo finds it stored: no second job
+        started = client.post(
+            "/api/v1/uploads", json={"sha256": sha, "size": len(content)}, headers=device.headers
+        )
+        if started.json.get("complete"):
+            break
+        upload_id = started.json["upload_id"]
+        client.put(
+            f"/api/v1/uploads/{upload_id}?offset=0",
+            data=content,
+            headers=device.headers,
+            content_type="application/octet-stream",
+        )
+        done = client.post(f"/api/v1/uploads/{upload_id}/finish", headers=device.headers)
+        assert done.status_code == 201
+    with app.app_context():
+        queued = db.session.query(Job).filter_by(kind="photo_pipeline").all()
+        ours = [j.state for j in queued if j.payload == {"sha256": sha}]
+        assert ours == ["queued"]
