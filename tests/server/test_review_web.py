@@ -1,99 +1,96 @@
-"""Review pages in the browser's terms (Flask test client): the queue, approve, reject with
-and without a reason, bulk approve a village, CSRF and area checks. SQLite and PostgreSQL."""
+"""Review web pages: queue, reject with reason, comment, periods lock refusing review,
+and another commune's board kept out. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
 
 from server.extensions import db
-from server.models import AuditEvent, Record
-from tests.helpers import COMMUNE, VILLAGE, envelope
+from server.models import Record
+from tests.helpers import COMMUNE, envelope
 from tests.server.test_push import push
-from tests.server.test_web import add_user, csrf, login
+from tests.server.test_web import add_user, login
 
 
-def records(client, device, n=2) -> list[str]:
-    raws = [envelope(data={"head_name": f"Hộ {i}", "members": 2}) for i in range(n)]
-    assert push(client, device, *raws).status_code == 200
-    return [r["uuid"] for r in raws]
+def token(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
 
 
-def status(app, uuid) -> str:
+def test_board_rejects_with_reason_and_locked_period_refuses(app, client, device):
+    rec = envelope()
+    assert push(client, device, rec).status_code == 200
+    login(client, "bql_naphac")
+    page = client.get(f"/communes/{COMMUNE}/review")
+    assert page.status_code == 200 and rec["uuid"] in page.text
+    path = f"/records/{rec['uuid']}"
+    csrf = token(client, path)
+    refused = client.post(f"{path}/decision", data={"decision": "reject", "csrf_token": csrf})
+    assert refused.status_code == 422 and "lý do" in refused.text
+    done = client.post(
+        f"{path}/decision",
+        data={"decision": "reject", "reason": "Thiếu ảnh", "csrf_token": csrf},
+    )
+    assert done.status_code == 302
+    assert "Thiếu ảnh" in client.get(path).text
+    assert (
+        client.post(f"{path}/comments", data={"body": "Gọi lại hộ", "csrf_token": csrf}).status_code
+        == 302
+    )
+    assert "Gọi lại hộ" in client.get(path).text
     with app.app_context():
-        return db.session.get(Record, uuid).review_status
-
-
-def test_queue_approve_and_reject_with_reason(app, client, device):
-    uuids = records(client, device)
-    login(client, "bql_naphac")
-    page = client.get(f"/communes/{COMMUNE}/review?village={VILLAGE}")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert uuids[0] in html and "bulk-village" in html
-    token = csrf(client)
-    answer = client.post(
-        f"/records/{uuids[0]}/decision", data={"decision": "approve", "csrf_token": token}
+        assert db.session.get(Record, rec["uuid"]).review_status == "rejected"
+    day = rec["captured_at"][:10]
+    periods = f"/communes/{COMMUNE}/periods"
+    made = client.post(
+        periods,
+        data={
+            "action": "create",
+            "name": "Năm nay",
+            "starts_on": day,
+            "ends_on": day,
+            "csrf_token": csrf,
+        },
     )
-    assert answer.status_code == 302 and status(app, uuids[0]) == "approved"
-
-    refused = client.post(
-        f"/records/{uuids[1]}/decision",
-        data={"decision": "reject", "reason": "  ", "csrf_token": token},
+    assert made.status_code == 302
+    pid = re.search(r'name="period" value="(\d+)"', client.get(periods).text).group(1)
+    assert (
+        client.post(periods, data={"action": "lock", "period": pid, "csrf_token": csrf}).status_code
+        == 302
     )
-    assert refused.status_code == 422
-    assert "ghi lý do" in refused.get_data(as_text=True)
-    assert status(app, uuids[1]) == "pending"
-
-    client.post(
-        f"/records/{uuids[1]}/decision",
-        data={"decision": "reject", "reason": "Sai số nhân khẩu", "csrf_token": token},
+    locked = client.post(f"{path}/decision", data={"decision": "approve", "csrf_token": csrf})
+    assert locked.status_code == 409 and "khoá" in locked.text
+    bad = client.post(
+        periods,
+        data={
+            "action": "create",
+            "name": "x",
+            "starts_on": "abc",
+            "ends_on": "",
+            "csrf_token": csrf,
+        },
     )
-    assert status(app, uuids[1]) == "rejected"
-    shown = client.get(f"/records/{uuids[1]}").get_data(as_text=True)
-    assert "Sai số nhân khẩu" in shown
-    with app.app_context():
-        actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.target.like("record:%"))
-        ).all()
-    assert sorted(actions) == ["review.approve", "review.reject"]
+    assert bad.status_code == 422
 
 
-def test_bulk_approve_a_village(app, client, device):
-    uuids = records(client, device, 3)
-    login(client, "bql_naphac")
-    answer = client.post(
-        f"/communes/{COMMUNE}/review/bulk",
-        data={"village": VILLAGE, "decision": "approve", "csrf_token": csrf(client)},
-    )
-    assert answer.status_code == 302
-    assert {status(app, u) for u in uuids} == {"approved"}
-
-
-def test_missing_csrf_is_refused_and_nothing_written(app, client, device):
-    uuids = records(client, device)
-    login(client, "bql_naphac")
-    answer = client.post(f"/records/{uuids[0]}/decision", data={"decision": "approve"})
-    assert answer.status_code in (400, 403)
-    bulk = client.post(
-        f"/communes/{COMMUNE}/review/bulk", data={"village": VILLAGE, "decision": "approve"}
-    )
-    assert bulk.status_code in (400, 403)
-    assert {status(app, u) for u in uuids} == {"pending"}
-
-
-def test_other_commune_board_gets_403_and_cannot_decide(app, client, device):
-    uuids = records(client, device)
-    add_user(app, "bql_khac", "board", "01849")
-    login(client, "bql_khac", "pw-bql_khac")
+def test_other_commune_board_is_kept_out(app, client, device):
+    rec = envelope()
+    push(client, device, rec)
+    add_user(app, "bql_other", "board", "01849")
+    login(client, "bql_other", "pw-bql_other")
     assert client.get(f"/communes/{COMMUNE}/review").status_code == 403
-    token = csrf(client)
-    bulk = client.post(
-        f"/communes/{COMMUNE}/review/bulk",
-        data={"village": VILLAGE, "decision": "approve", "csrf_token": token},
+    assert client.get(f"/communes/{COMMUNE}/periods").status_code == 403
+    assert client.get(f"/records/{rec['uuid']}").status_code == 404
+    csrf = token(client, "/communes/01849/review")
+    for url in (f"/records/{rec['uuid']}/decision", f"/records/{rec['uuid']}/comments"):
+        assert (
+            client.post(
+                url, data={"decision": "approve", "body": "x", "csrf_token": csrf}
+            ).status_code
+            == 404
+        )
+    assert (
+        client.post(
+            f"/communes/{COMMUNE}/review/bulk", data={"decision": "approve", "csrf_token": csrf}
+        ).status_code
+        == 403
     )
-    assert bulk.status_code == 403
-    one = client.post(
-        f"/records/{uuids[0]}/decision", data={"decision": "approve", "csrf_token": token}
-    )
-    assert one.status_code == 404
-    assert {status(app, u) for u in uuids} == {"pending"}
