@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     from server.web import conflict_inbox
 
     app.register_blueprint(conflict_inbox.bp)
+    from server.web import audit_log
+
+    app.register_blueprint(audit_log.bp)
     from server.web import dashboard
 
     app.register_blueprint(dashboard.bp)
