@@ -5,6 +5,7 @@ from server.models.devices import Device, Enrolment
 from server.models.indicators import HouseholdCheckFact
 from server.models.jobs import Job
 from server.models.ledger import CommendationRules, UnitRate
+from server.models.photo_meta import PhotoMeta
 from server.models.photos import Photo, Upload
 from server.models.records import (
     AppliedMutation,
@@ -30,6 +31,7 @@ __all__ = [
     "HouseholdCheckFact",
     "Job",
     "Photo",
+    "PhotoMeta",
     "Record",
     "RecordComment",
     "RecordRevision",
