@@ -3,6 +3,7 @@
 from server.models.audit import AuditEvent
 from server.models.devices import Device, Enrolment
 from server.models.indicators import HouseholdCheckFact
+from server.models.integrity import IntegrityFlag, IntegrityPhotoUse
 from server.models.jobs import Job
 from server.models.ledger import CommendationRules, UnitRate
 from server.models.photo_meta import PhotoMeta
@@ -29,6 +30,8 @@ __all__ = [
     "Enrolment",
     "Household",
     "HouseholdCheckFact",
+    "IntegrityFlag",
+    "IntegrityPhotoUse",
     "Job",
     "Photo",
     "PhotoMeta",
