@@ -265,3 +265,7 @@ def init_app(app) -> None:
     from server.cli_indicators import recompute_indicators
 
     app.cli.add_command(recompute_indicators)
+    from server.cli_integrity import import_boundaries_cmd, integrity_recompute_cmd
+
+    app.cli.add_command(import_boundaries_cmd)
+    app.cli.add_command(integrity_recompute_cmd)

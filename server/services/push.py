@@ -31,7 +31,7 @@ from server.models import (
     SyncScope,
 )
 from server.models.types import utcnow
-from server.services import indicators_facts
+from server.services import indicators_facts, integrity
 from server.services.push_checks import BatchInvalid, check_batch
 from sync.envelope import Envelope
 from sync.merge import three_way
@@ -59,6 +59,7 @@ def push(
         results = [writer.apply(envelope, form) for envelope, form in checked]
         writer.flush()
         indicators_facts.refresh(commune_code, {e.household_id for e, _ in checked})
+        integrity.refresh_records(commune_code, [e.uuid for e, _ in checked])
         hook = current_app.config.get("PUSH_BEFORE_COMMIT")
         if hook is not None:  # fault injection in tests: a slow or dying transaction
             hook(results)
