@@ -42,6 +42,10 @@ def demo_data() -> None:
 
     added = demo.load()
     click.echo(f"Demo data ready ({added['records']} records added).")
+    from server.services.worker import Worker
+
+    processed = Worker(current_app._get_current_object()).run_until_idle()
+    click.echo(f"Background jobs run (photo thumbnails and hashes): {processed}.")
     _print_logins()
 
 
@@ -210,11 +214,47 @@ def import_units_cmd() -> None:
     click.echo(f"{import_units()} units added.")
 
 
+@click.command("worker")
+@click.option("--until-idle", is_flag=True, help="run the jobs that are due, then exit")
+@click.option("--poll", default=1.0, show_default=True, help="seconds between looks when idle")
+@click.option("--parent", type=int, default=None, hidden=True, help="exit when this pid is gone")
+@click.option("--lease", default=300, show_default=True, help="seconds a job is held")
+def worker_cmd(until_idle, poll, parent, lease) -> None:
+    """Run background jobs (photo thumbnails, hashes, checks) until stopped (SIGTERM/Ctrl-C)."""
+    import datetime as dt
+    import logging
+
+    from server import create_app
+    from server.services.worker import Worker, parent_alive, stop_on_signals
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [job-worker] %(message)s")
+    worker = Worker(
+        create_app(),
+        poll_seconds=poll,
+        lease=dt.timedelta(seconds=lease),
+        keep_running=parent_alive(parent),
+        # Fault injection for the crash tests only: hold each job this long before running it.
+        fault_delay=float(os.environ.get("CHUNGSUC_FAULT_JOB_DELAY", 0)),
+    )
+    stop_on_signals(worker)
+    if until_idle:
+        click.echo(f"{worker.run_until_idle()} jobs run.")
+        return
+    click.echo(f"Job worker {worker.name} running.")
+    done = worker.run()
+    click.echo(f"Job worker {worker.name} stopped after {done} jobs.")
+
+
 @click.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"))
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
 @click.option("--workers", default=2, show_default=True)
-def serve(host, port, workers) -> None:
+@click.option(
+    "--job-worker/--no-job-worker",
+    default=lambda: os.environ.get("CHUNGSUC_SERVE_JOB_WORKER", "1") != "0",
+    help="also run the background job worker (off when `chungsuc worker` runs elsewhere)",
+)
+def serve(host, port, workers, job_worker) -> None:
     """Serve the app with gunicorn (the same server as in production)."""
     from gunicorn.app.base import BaseApplication
 
@@ -236,12 +276,27 @@ def serve(host, port, workers) -> None:
         with app.app_context():
             db.engine.dispose(close=False)
 
+    from server.services.worker import ChildWorker
+
+    # Jobs run in a child process beside gunicorn, so a push returns before the photo work.
+    child = ChildWorker() if job_worker else None
+
+    def when_ready(_server):
+        if child is not None:
+            child.start()
+
+    def on_exit(_server):
+        if child is not None:
+            child.stop()
+
     class _Gunicorn(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
             self.cfg.set("post_fork", post_fork)
+            self.cfg.set("when_ready", when_ready)
+            self.cfg.set("on_exit", on_exit)
 
         def load(self):
             return app
@@ -259,6 +314,7 @@ def init_app(app) -> None:
         import_bundle_cmd,
         import_units_cmd,
         simulate,
+        worker_cmd,
         serve,
     ):
         app.cli.add_command(command)
