@@ -18,7 +18,7 @@ from server.models.records import (
 )
 from server.models.review import RecordComment, ReportingPeriod, ReviewDecision
 from server.models.units import AdminUnit
-from server.models.users import User
+from server.models.users import DeviceVillage, User
 
 __all__ = [
     "AdminUnit",
@@ -27,6 +27,7 @@ __all__ = [
     "AppliedMutation",
     "Conflict",
     "Device",
+    "DeviceVillage",
     "Enrolment",
     "Household",
     "HouseholdCheckFact",

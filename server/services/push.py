@@ -53,7 +53,9 @@ def push(
     forms: FormRegistry | None = None,
 ) -> list[dict[str, Any]]:
     """Validate the whole batch, then apply it; returns one result per record, in order."""
-    checked, stored = check_batch(commune_code, raw_records, forms or default_registry())
+    checked, stored = check_batch(
+        commune_code, raw_records, forms or default_registry(), device_id=author.device_id
+    )
     try:
         writer = _BatchWriter(lock_scope(commune_code), stored, author, [e for e, _ in checked])
         results = [writer.apply(envelope, form) for envelope, form in checked]

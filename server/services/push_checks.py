@@ -2,7 +2,8 @@
 
 A batch with any invalid record is refused whole (422) with one error per problem, naming
 the record's index, its UUID and the field, in Vietnamese and English. The rules: the
-envelope's shape, the device's commune, a village of that commune, a known form version,
+envelope's shape, the device's commune, a village of that commune (and, for a tablet assigned
+to villages, one of those and a record already there), a known form version,
 answers valid for that form, a household the record belongs to, the append-only modes
 (ledger entries and observations are never edited), tombstones with a reason, and the
 references a contribution correction makes.
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from forms import Form, FormRegistry, UnknownForm, photo_hashes, validate
 from server.extensions import db
-from server.models import AdminUnit, Household, Record
+from server.models import AdminUnit, AppliedMutation, DeviceVillage, Household, Record
 from sync.envelope import Envelope, EnvelopeError
 
 
@@ -46,6 +47,8 @@ class _Batch:
     contributions: dict[str, str | None] = field(default_factory=dict)  # uuid -> household
     stored: dict[str, Record] = field(default_factory=dict)  # records already on the server
     registered: dict[str, str] = field(default_factory=dict)  # household uuid -> commune
+    assigned: set[str] = field(default_factory=set)  # the tablet's villages; empty: all
+    replayed: set[str] = field(default_factory=set)  # mutation ids already applied
 
 
 def _in_chunks(values: set[str], size: int = 500):
@@ -77,8 +80,33 @@ def _prefetch(batch: _Batch) -> None:
         )
 
 
+def _assignment(batch: _Batch, device_id: str) -> None:
+    """The villages a tablet is assigned to, and which of its mutations were already applied
+    (a replay of an accepted mutation is answered as before even if villages changed)."""
+    if not device_id:
+        return
+    batch.assigned = set(
+        db.session.scalars(
+            select(DeviceVillage.village_code).where(DeviceVillage.device_id == device_id)
+        )
+    )
+    if batch.assigned:
+        ids = {raw.get("mutation_id") for raw in batch.raw if isinstance(raw, Mapping)}
+        for chunk in _in_chunks(ids):
+            batch.replayed.update(
+                db.session.scalars(
+                    select(AppliedMutation.mutation_id).where(
+                        AppliedMutation.mutation_id.in_(chunk)
+                    )
+                )
+            )
+
+
 def check_batch(
-    commune_code: str, raw_records: Sequence[Mapping[str, Any]], forms: FormRegistry
+    commune_code: str,
+    raw_records: Sequence[Mapping[str, Any]],
+    forms: FormRegistry,
+    device_id: str = "",
 ) -> tuple[list[tuple[Envelope, Form]], dict[str, Record]]:
     """The checked envelopes with their forms, and the batch's records already stored."""
     villages = set(
@@ -90,6 +118,7 @@ def check_batch(
     )
     batch = _Batch(commune_code, forms, villages, raw_records)
     _prefetch(batch)
+    _assignment(batch, device_id)
     for raw in raw_records:
         if isinstance(raw, Mapping):
             if raw.get("form_id") == "household":
@@ -156,6 +185,8 @@ def _check(batch: _Batch, raw: Mapping[str, Any]) -> tuple[Envelope, Form]:
         raise _Refused(
             "uuid", "Bản ghi này thuộc xã khác.", "This record belongs to another commune."
         )
+    if batch.assigned and envelope.mutation_id not in batch.replayed:
+        _check_assigned(batch, envelope.village_code, stored)
     envelope = _check_answers(envelope, form)
     if form.subject == "self":
         envelope = envelope.with_changes(household_id=envelope.uuid)
@@ -170,6 +201,19 @@ def _check(batch: _Batch, raw: Mapping[str, Any]) -> tuple[Envelope, Form]:
     if form.id == "contribution_adjustment":
         _check_adjustment(batch, envelope)
     return envelope, form
+
+
+def _check_assigned(batch: _Batch, village_code: str, stored: Record | None) -> None:
+    assigned = ", ".join(sorted(batch.assigned))
+    for village in (village_code, stored.village_code if stored else village_code):
+        if village not in batch.assigned:
+            raise _Refused(
+                "village_code",
+                f"Máy này chỉ được ghi cho các thôn được giao ({assigned}); thôn {village}"
+                " không được giao. Hãy liên hệ quản trị viên đồng bộ.",
+                f"This tablet may only write in its assigned villages; {village} is not one of"
+                " them. Contact the sync administrator.",
+            )
 
 
 def _check_answers(envelope: Envelope, form: Form) -> Envelope:

@@ -33,3 +33,6 @@ def init_app(app: Flask) -> None:
     from server.web import review
 
     app.register_blueprint(review.bp)
+    from server.web import users as admin_users
+
+    app.register_blueprint(admin_users.bp)

@@ -31,8 +31,10 @@ def check_csrf() -> None:
 def load_user() -> None:
     user_id = session.get("user_id")
     g.user = db.session.get(User, user_id) if user_id else None
-    if g.user is not None and not g.user.active:
-        g.user = None
+    if g.user is not None and (
+        not g.user.active or session.get("session_version", 0) != g.user.session_version
+    ):
+        g.user = None  # deactivated, or the password was reset since this session began
 
 
 def login_required(view):
@@ -59,6 +61,7 @@ def login():
         ):
             session.clear()
             session["user_id"] = user.id
+            session["session_version"] = user.session_version
             audit.log("login.success", actor=user.username, area_code=user.area_code)
             db.session.commit()
             target = request.args.get("next", "")
