@@ -8,7 +8,8 @@ from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from server import api, cli, config, errors, models, web  # noqa: F401  (models registers tables)
+    # models registers the tables
+    from server import api, cli, config, errors, models, security, web  # noqa: F401
     from server.extensions import api as smorest_api
     from server.extensions import db, migrate
 
@@ -22,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app, smorest_api)
     web.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 

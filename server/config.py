@@ -30,6 +30,11 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Security (server/security*.py, docs/administration.md "Security")
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", 0)),
+        "MAX_IMAGE_PIXELS": int(os.environ.get("MAX_IMAGE_PIXELS", 50_000_000)),
         "API_TITLE": "Chung Sức API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from server.api.errors import error_body
@@ -13,7 +13,10 @@ MESSAGES = {
     403: ("Bạn không có quyền xem trang này.", "You may not see this page."),
     404: ("Không tìm thấy.", "Not found."),
     405: ("Phương thức không được phép.", "Method not allowed."),
-    413: ("Dữ liệu gửi lên quá lớn.", "The upload is too large."),
+    413: (
+        "Dữ liệu gửi lên quá lớn. Hãy gửi tệp nhỏ hơn hoặc chia nhỏ ra.",
+        "The upload is too large. Send a smaller file or split it.",
+    ),
     415: ("Kiểu dữ liệu không được hỗ trợ.", "Unsupported content type."),
     422: ("Dữ liệu gửi lên không hợp lệ.", "The data sent is not valid."),
     429: ("Quá nhiều yêu cầu, hãy thử lại sau.", "Too many requests; try again later."),
@@ -25,21 +28,40 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _code(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_")
+
+
+def respond(status: int, code: str, vi: str, en: str, **extra) -> Response:
+    """The error answer for the current request: JSON under /api/, a page elsewhere."""
+    if _wants_json():
+        response = jsonify(error_body(code, vi, en, **extra))
+        response.status_code = status
+        return response
+    response = Response(
+        render_template("error.html", status=status, message=vi, message_en=en),
+        status=status,
+        mimetype="text/html",
+    )
+    return response
+
+
 def handle_http(exc: HTTPException):
     status = exc.code or 500
-    vi, en = MESSAGES.get(status, (exc.name, exc.name))
-    if _wants_json():
-        extra = {}
-        data = getattr(exc, "data", None) or {}
-        if "messages" in data:  # webargs/marshmallow validation details
-            extra["errors"] = data["messages"]
-        response = jsonify(error_body(exc.name.lower().replace(" ", "_"), vi, en, **extra))
-        response.status_code = status
-        for key, value in exc.get_headers() if status == 405 else []:
+    # An exception may carry its own message (e.g. server.security.NulRejected).
+    vi, en = getattr(exc, "vi", None), getattr(exc, "en", None)
+    if not (vi and en):
+        vi, en = MESSAGES.get(status, (exc.name, exc.name))
+    extra = {}
+    data = getattr(exc, "data", None) or {}
+    if _wants_json() and "messages" in data:  # webargs/marshmallow validation details
+        extra["errors"] = data["messages"]
+    response = respond(status, _code(exc), vi, en, **extra)
+    if status == 405:
+        for key, value in exc.get_headers():
             if key.lower() == "allow":
                 response.headers[key] = value
-        return response
-    return render_template("error.html", status=status, message=vi, message_en=en), status
+    return response
 
 
 def handle_unexpected(exc: Exception):
@@ -47,6 +69,12 @@ def handle_unexpected(exc: Exception):
     from flask import current_app
 
     current_app.logger.exception("unhandled error", exc_info=exc)
+    try:
+        from server.extensions import db
+
+        db.session.rollback()  # nothing half-done is committed by a later handler
+    except Exception:  # noqa: BLE001 - the error page must still be shown
+        current_app.logger.exception("rollback after an unhandled error failed")
     return handle_http(InternalServerError())
 
 

@@ -28,6 +28,17 @@ def check_csrf() -> None:
         abort(400)
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_check(password: str) -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(8), method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
 def load_user() -> None:
     user_id = session.get("user_id")
     g.user = db.session.get(User, user_id) if user_id else None
@@ -54,11 +65,11 @@ def login():
         check_csrf()
         username = request.form.get("username", "").strip()
         user = db.session.scalar(select(User).where(User.username == username))
-        if (
-            user is not None
-            and user.active
-            and user.check_password(request.form.get("password", ""))
-        ):
+        password = request.form.get("password", "")
+        if user is None:
+            # Hash anyway, so the answer takes as long as for a real name (no user probing).
+            _dummy_check(password)
+        elif user.check_password(password) and user.active:  # same cost for inactive names
             session.clear()
             session["user_id"] = user.id
             session["session_version"] = user.session_version
@@ -66,7 +77,8 @@ def login():
             db.session.commit()
             target = request.args.get("next", "")
             # Only local paths: never bounce a user to another site after login.
-            if not target.startswith("/") or target.startswith("//"):
+            # ("/\\host" is "//host" to a browser.)
+            if not target.startswith("/") or target[1:2] in ("/", "\\"):
                 target = url_for("commune.home")
             return redirect(target)
         error = True  # the same message whether the name or the password was wrong

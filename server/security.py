@@ -1,0 +1,79 @@
+"""Request hygiene for the web and the API: NUL bytes refused, safe response headers,
+the client address behind a proxy, and the rate limits (server.security_limits).
+
+NUL bytes: PostgreSQL text cannot hold U+0000, so a NUL in a query string, a form field or a
+JSON string would end as a database error (a 500) on PostgreSQL while SQLite stores it. No
+field of this product has a use for it, so every request carrying one is refused up front with
+a 400 that names the problem, on both databases alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+NUL_MESSAGE = (
+    "Dữ liệu gửi lên chứa ký tự NUL (\\0), không được phép. Hãy xoá ký tự đó rồi gửi lại.",
+    "The request contains a NUL character (\\0), which is not allowed. Remove it and resend.",
+)
+
+HEADERS = {
+    # Served files keep the type the server decided (sniffed with Pillow), never the browser's.
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class NulRejected(BadRequest):
+    """A 400 whose message the error handlers show as it is."""
+
+    vi, en = NUL_MESSAGE
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 64:  # deeper than any envelope; the JSON parser has its own recursion limit
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
+
+
+def reject_nul() -> None:
+    if "\x00" in request.path:
+        raise NulRejected()
+    if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise NulRejected()
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True)):
+            raise NulRejected()
+    if request.is_json:
+        body = request.get_json(silent=True)  # parsed once; the view reuses the cache
+        if _has_nul(body):
+            raise NulRejected()
+
+
+def add_headers(response):
+    for key, value in HEADERS.items():
+        response.headers.setdefault(key, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_FIX_X_FOR", 0))
+    if hops > 0:
+        # Behind nginx or a load balancer: trust that many X-Forwarded-For hops, so rate
+        # limits and the audit log see the visitor's address, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.before_request(reject_nul)
+    app.after_request(add_headers)
+    from server import security_limits
+
+    security_limits.init_app(app)
