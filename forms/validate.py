@@ -192,7 +192,11 @@ def _check_date(f: Field, value: Any, today: dt.date) -> tuple[str, Label] | Non
 
 def _check_geopoint(f: Field, value: Any) -> tuple[str, Label] | None:
     bad = Label(f"«{f.label.vi}»: toạ độ không hợp lệ.", f"“{f.label.en}”: invalid coordinates.")
-    if not isinstance(value, Mapping) or set(value) - {"lat", "lon", "accuracy"}:
+    if not isinstance(value, Mapping) or set(value) - {"lat", "lon", "accuracy", "mock"}:
+        return "geopoint", bad
+    # "mock": true when Android said the fix came from a mock-location provider (the tablet
+    # only writes it then); the server's integrity flags read it.
+    if "mock" in value and not isinstance(value["mock"], bool):
         return "geopoint", bad
     lat, lon, acc = value.get("lat"), value.get("lon"), value.get("accuracy")
     numbers = [x for x in (lat, lon, acc) if x is not None]

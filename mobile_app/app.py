@@ -18,6 +18,8 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from mobile_app import widgets
+from mobile_app.autosync import AutoSync
+from mobile_app.background import on_ui_thread
 from mobile_app.devices.camera import Camera, camera_for_platform
 from mobile_app.devices.location import Location, location_for_platform
 from mobile_app.drafts import Drafts
@@ -54,9 +56,16 @@ class ChungSucApp(App):
         lang: str = "vi",
         camera: Camera | None = None,
         location: Location | None = None,
+        auto_sync: bool = True,
+        sync_options: dict[str, Any] | None = None,
         **kwargs: Any,
     ):
+        """`auto_sync` False: sync only when the officer asks (tests that count pending
+        records); `sync_options` are AutoSync's timings (poll, period, backoff)."""
         super().__init__(**kwargs)
+        self.auto_sync = auto_sync
+        self.sync_options = sync_options or {}
+        self.autosync: AutoSync | None = None
         self.data_dir = Path(data_dir).expanduser()
         self.default_server = default_server
         self.lang = lang
@@ -81,6 +90,7 @@ class ChungSucApp(App):
         self.show("villages" if self.replica.enrolled else "enrol")
         if self.replica.enrolled:
             self.resume_draft()
+            self.start_sync()  # records a killed app left in the outbox go out by themselves
         return self.manager
 
     def resume_draft(self) -> None:
@@ -107,8 +117,14 @@ class ChungSucApp(App):
             self.screen("form").save_draft()
         return True
 
+    def on_resume(self) -> None:
+        if self.autosync is not None:
+            self.autosync.nudge()
+
     def on_stop(self) -> None:
         self.on_pause()
+        if self.autosync is not None:
+            self.autosync.stop()
         if self.location is not None:
             self.location.stop()
         if self.replica is not None:
@@ -158,3 +174,56 @@ class ChungSucApp(App):
         self.officer = meta("officer") or ""
         self.commune_name = meta("commune_name") or ""
         self.server_url = meta("server_url") or ""
+
+    # -- background sync -------------------------------------------------------------------
+    def start_sync(self) -> None:
+        """Start the sync worker (once enrolled); its news reaches the UI thread."""
+        if self.autosync is None:
+            self.autosync = AutoSync(
+                self.replica,
+                automatic=self.auto_sync,
+                on_start=lambda: on_ui_thread(self._sync_started),
+                on_progress=lambda *progress: on_ui_thread(self._sync_progress, *progress),
+                on_report=lambda report, retry_in: on_ui_thread(
+                    self._sync_finished, report, retry_in
+                ),
+                on_crash=lambda exc: on_ui_thread(self._sync_crashed, exc),
+                **self.sync_options,
+            )
+        self.autosync.start()
+
+    def sync_now(self) -> None:
+        self.start_sync()
+        self.autosync.request()
+
+    def records_saved(self) -> None:
+        """A form was saved: the worker looks at the outbox now, not at its next poll."""
+        if self.autosync is not None:
+            self.autosync.nudge()
+
+    def _sync_screen(self):
+        return self.screen("sync") if self.manager.has_screen("sync") else None
+
+    def _sync_started(self) -> None:
+        self.sync_running = True
+        if screen := self._sync_screen():
+            screen.sync_started()
+
+    def _sync_progress(self, stage: str, done: int, total: int) -> None:
+        if screen := self._sync_screen():
+            screen.show_progress(stage, done, total)
+
+    def _sync_finished(self, report, retry_in: float | None) -> None:
+        self.sync_running = False
+        self.refresh_identity()
+        if screen := self._sync_screen():
+            screen.sync_finished(report, retry_in if self.autosync.automatic else None)
+        changed = report.pushed or report.pulled or report.conflicts or report.rejected
+        current = self.manager.current_screen
+        if changed and current is not None and current.name in ("villages", "household"):
+            current.refresh()  # new statuses, the board's decisions, other officers' records
+
+    def _sync_crashed(self, exc: BaseException) -> None:
+        self.sync_running = False
+        if screen := self._sync_screen():
+            screen.sync_crashed(exc)

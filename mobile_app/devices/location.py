@@ -24,11 +24,14 @@ class Fix:
     time: str  # ISO 8601 UTC, when the receiver made the fix (not when we read it)
     mock: bool = False  # Android says the fix came from a mock-location app
 
-    def answer(self) -> dict[str, float]:
-        """The value of a geopoint question (forms/ accepts lat, lon, accuracy)."""
-        out = {"lat": round(self.lat, 7), "lon": round(self.lon, 7)}
+    def answer(self) -> dict[str, float | bool]:
+        """The value of a geopoint question: lat, lon, accuracy, and "mock": true only when
+        Android said a mock-location app made the fix (the server flags such evidence)."""
+        out: dict[str, float | bool] = {"lat": round(self.lat, 7), "lon": round(self.lon, 7)}
         if self.accuracy is not None:
             out["accuracy"] = round(self.accuracy, 1)
+        if self.mock:
+            out["mock"] = True
         return out
 
 

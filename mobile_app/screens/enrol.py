@@ -50,6 +50,7 @@ class EnrolScreen(BaseScreen):
         self.ids.code.text = ""
         self.app.refresh_identity()
         self.app.show("villages")
+        self.app.start_sync()  # the first round fills the villages by itself
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False

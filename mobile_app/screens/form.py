@@ -46,7 +46,6 @@ class FormScreen(BaseScreen):
         self._draft_for: tuple | None = None  # (form, household, village, language)
         self._shown: list[str] = []
         self._village: dict[str, Any] | None = None
-        self._fix: Fix | None = None
         self.save_draft_later = Clock.create_trigger(lambda _dt: self.save_draft(), DRAFT_DELAY)
 
     def refresh(self) -> None:
@@ -123,7 +122,7 @@ class FormScreen(BaseScreen):
             )
             return
         village = self._village or {}
-        mock = bool(self._fix and self._fix.mock and self._fix.answer() == point)
+        mock = bool(point.get("mock"))  # saved with the point, so a restored draft says it too
         block.show_geo(
             geopoint.describe(point, lang),
             geopoint.warnings(point, village.get("geometry"), village.get("name", ""), mock, lang),
@@ -137,7 +136,6 @@ class FormScreen(BaseScreen):
         self.save_draft_later()
 
     def _got_fix(self, fix: Fix) -> None:
-        self._fix = fix
         for block in self.blocks.values():
             if block.field.type != "geopoint":
                 continue
@@ -202,6 +200,7 @@ class FormScreen(BaseScreen):
             self._show_errors(failed.errors, lang)
             return
         self._forget()
+        self.app.records_saved()
         # A new household opens at once: the next thing the officer does is record for it.
         self.app.show("household", household_id=saved.household_id, back_to="households")
         self.app.screen("household").notice = tr("saved", lang)

@@ -1,7 +1,8 @@
 """Sync: what is waiting to be sent, when the last sync was, and a button to sync now.
 
-The round itself (sync.replicator.sync_once) runs in a background thread; its progress and
-result come back through Clock, so the screen stays responsive on a slow link.
+Rounds run on the app's background worker (mobile_app.autosync), by themselves while
+records wait and at once when the officer taps "sync now"; the app forwards the worker's
+start, progress and outcome here on the UI thread, so the screen never freezes.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import datetime as dt
 
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from mobile_app.background import on_ui_thread, run_in_background
 from mobile_app.i18n import tr
 from mobile_app.screens.base import BaseScreen
-from sync.replicator import SyncReport, client_for, sync_once
+from sync.replicator import SyncReport
 
 
 class SyncScreen(BaseScreen):
@@ -26,6 +26,7 @@ class SyncScreen(BaseScreen):
     progress = NumericProperty(0)
     result_text = StringProperty("")
     result_error = BooleanProperty(False)
+    retry_text = StringProperty("")  # when the worker will try again by itself
 
     def on_pre_enter(self, *args):
         if not self.app.sync_running:  # a result from an earlier visit would mislead
@@ -46,34 +47,26 @@ class SyncScreen(BaseScreen):
         app = self.app
         if app.sync_running:
             return
-        replica = app.replica
-        if not replica.enrolled:
+        if not app.replica.enrolled:
             self._show_result(tr("not_enrolled", app.lang), error=True)
             return
-        app.sync_running = True
+        self.sync_started()
+        app.sync_now()
+
+    # -- news from the worker, on the UI thread ----------------------------------------------
+    def sync_started(self) -> None:
         self.progress = 0
-        self.result_text = ""
-        self.stage_text = tr("syncing", app.lang)
-        run_in_background(
-            lambda: sync_once(replica, client_for(replica), self._progress_from_thread),
-            self._finished,
-            self._crashed,
-            replica=replica,
-            name="chungsuc-sync",
-        )
+        self.result_text, self.retry_text = "", ""
+        self.stage_text = tr("syncing", self.app.lang)
 
-    def _progress_from_thread(self, stage: str, done: int, total: int) -> None:
-        on_ui_thread(self._show_progress, stage, done, total)
-
-    def _show_progress(self, stage: str, done: int, total: int) -> None:
+    def show_progress(self, stage: str, done: int, total: int) -> None:
         lang = self.app.lang
         self.stage_text = f"{tr(f'stage_{stage}', lang)}: {stage_counts(stage, done, total, lang)}"
         self.progress = done / total if total else 1
         self.refresh()
 
-    def _finished(self, report: SyncReport) -> None:
+    def sync_finished(self, report: SyncReport, retry_in: float | None) -> None:
         lang = self.app.lang
-        self.app.sync_running = False
         self.stage_text = ""
         self.refresh()
         if report.ok:
@@ -91,16 +84,23 @@ class SyncScreen(BaseScreen):
         else:
             message = report.error if lang == "vi" else (report.error_en or report.error)
             self._show_result(message or "", error=True)
-        self.app.refresh_identity()
+        self.retry_text = retry_message(retry_in, lang)
 
-    def _crashed(self, exc: BaseException) -> None:
-        self.app.sync_running = False
+    def sync_crashed(self, exc: BaseException) -> None:
         self.stage_text = ""
         self.refresh()
         self._show_result(tr("unexpected_error", self.app.lang, error=exc), error=True)
 
     def _show_result(self, text: str, error: bool) -> None:
         self.result_text, self.result_error = text, error
+
+
+def retry_message(retry_in: float | None, lang: str, now: dt.datetime | None = None) -> str:
+    """ "Sẽ tự thử lại lúc 09:15:30." for a retry planned `retry_in` seconds from now."""
+    if retry_in is None:
+        return ""
+    moment = (now or dt.datetime.now().astimezone()) + dt.timedelta(seconds=retry_in)
+    return tr("sync_retry_at", lang, time=moment.strftime("%H:%M:%S"))
 
 
 def local_time(stamp: str) -> str:

@@ -70,7 +70,10 @@ def ui(drive, data_dir, photos, gps):
     from mobile_app.app import ChungSucApp
     from mobile_app.devices.camera import DesktopCamera
 
-    return drive(ChungSucApp(data_dir=data_dir, camera=DesktopCamera(queue=photos), location=gps))
+    app = ChungSucApp(
+        data_dir=data_dir, camera=DesktopCamera(queue=photos), location=gps, auto_sync=False
+    )
+    return drive(app)
 
 
 def test_register_a_household_with_its_gps_position(ui, gps):
@@ -233,7 +236,9 @@ def test_a_killed_app_reopens_the_form_as_it_was(ui, drive, data_dir, gps):
     ui.app.on_stop = lambda: ui.app.drafts.close()
     ui.stop()
 
-    again = drive(ChungSucApp(data_dir=data_dir, camera=DesktopCamera(), location=gps))
+    again = drive(
+        ChungSucApp(data_dir=data_dir, camera=DesktopCamera(), location=gps, auto_sync=False)
+    )
     form = again.screen
     assert form.name == "form" and form.household_id == household
     assert form.answers["kind"] == "land" and form.answers["quantity"] == 42.5

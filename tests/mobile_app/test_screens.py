@@ -35,11 +35,14 @@ def consent_jpeg(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ui(drive, tmp_path_factory, consent_jpeg):
     from mobile_app.app import ChungSucApp
+    from mobile_app.autosync import Backoff
     from mobile_app.devices.camera import DesktopCamera
 
     app = ChungSucApp(
         data_dir=tmp_path_factory.mktemp("tablet"),
         camera=DesktopCamera(queue=[consent_jpeg]),
+        auto_sync=False,  # these steps count pending records; automatic sync has its own test
+        sync_options={"backoff": Backoff(base=0.2, cap=1.0)},
     )
     return drive(app)
 
@@ -234,3 +237,29 @@ def test_desktop_camera_without_a_script_opens_a_file_picker(ui):
     assert chosen == [None]
     # the popup closes with an animation: it leaves the window a few frames later
     ui.until(lambda: picker not in Window.children, what="the picker to close")
+
+
+def test_sync_runs_by_itself_and_retries_when_the_server_comes_back(ui, server):
+    replica, app = ui.app.replica, ui.app
+    household = replica.households()[0]
+    app.show("sync", back_to="villages")
+    sync = ui.screen
+    server.stop()  # out of coverage
+    try:
+        app.autosync.automatic = True  # as the app runs by default
+        saved = replica.save_record(
+            "household", {"head_name": "Đinh Thị Lan", "members": 3}, household["village_code"]
+        )
+        app.records_saved()
+        ui.until(lambda: sync.retry_text, what="a failed round planning its retry")
+        assert sync.result_error and "Không kết nối được máy chủ" in sync.result_text
+        assert sync.retry_text.startswith("Sẽ tự thử lại lúc")
+        assert sync.pending_records == 1
+        ui.screenshot("sync-retry")
+    finally:
+        server.start()
+    # No tap: the worker's next retry gets through.
+    ui.until(lambda: "Xong" in sync.result_text, timeout=60, what="the automatic retry")
+    assert sync.pending_records == 0 and not sync.retry_text and not app.sync_running
+    assert replica.record(saved.uuid)["status"] == "synced"
+    app.autosync.automatic = False

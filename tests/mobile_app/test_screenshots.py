@@ -41,7 +41,8 @@ def ui(drive, tmp_path_factory):
     replica.apply_changes([{**AN, "version": 1, "status": "synced"}, land, labour], cursor=3)
     replica.close()
     gps = DesktopLocation(22.4275, 105.97, 8.0)
-    driver = drive(ChungSucApp(data_dir=path, camera=DesktopCamera(), location=gps))
+    app = ChungSucApp(data_dir=path, camera=DesktopCamera(), location=gps, auto_sync=False)
+    driver = drive(app)
     yield driver
     from kivy.core.window import Window
 
