@@ -2,11 +2,18 @@
 
 Standard library only (urllib), so it runs unchanged on Android. Failures come back as two
 kinds of exception: `Offline` (no answer: the network or server is down, retry later) and
-`ApiError` (the server answered no, with a message a person can read).
+`ApiError` (the server answered no, with a message a person can read; `temporary` when it
+is worth trying again later, e.g. 507 when the server's disk is full).
+
+JSON bodies of 1 kB or more go gzip-compressed (`Content-Encoding: gzip`) and every request
+says `Accept-Encoding: gzip`. A server that refuses the coding answers 415 and the client
+sends plain JSON from then on. Answers are recognised as gzip by their magic bytes, so any
+transport (urllib, the tests' in-process one) works unchanged.
 """
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import urllib.error
@@ -18,6 +25,8 @@ from typing import Any
 from sync.envelope import Envelope, utc_now
 
 API_PREFIX = "/api/v1"
+GZIP_MIN_BYTES = 1024  # smaller bodies are sent as they are
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class Offline(ConnectionError):
@@ -32,6 +41,11 @@ class ApiError(RuntimeError):
         self.message_en = str(body.get("message_en", "The server refused the request."))
         self.body = dict(body)
         super().__init__(f"{status} {self.code}: {self.message_en}")
+
+    @property
+    def temporary(self) -> bool:
+        """The server could not do it now (full disk, overload, restart): try again later."""
+        return self.status >= 500 or self.status == 429
 
 
 Transport = Callable[[str, str, dict[str, str], bytes | None, float], tuple[int, bytes]]
@@ -64,7 +78,10 @@ class SyncClient:
         self.token = token
         self.timeout = timeout
         self.transport = transport or urllib_transport
+        self.compress = True  # gzip JSON bodies; off once a server refuses the coding
         self.bytes_sent = 0  # request bodies handed to the transport, for the sync report
+        self.bytes_received = 0  # answer bodies as they came (compressed or not)
+        self.json_bytes_sent = 0  # the same request bodies before compression
 
     # -- transport -------------------------------------------------------------------------
     def _request(
@@ -81,20 +98,33 @@ class SyncClient:
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         # The server notes how far the device clock is off; order never depends on it.
-        headers = {"Accept": "application/json", "X-Device-Time": utc_now()}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            "X-Device-Time": utc_now(),
+        }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        plain = None
         if json_body is not None:
-            data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            data = plain = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             content_type = "application/json"
+            if self.compress and len(plain) >= GZIP_MIN_BYTES:
+                data = gzip.compress(plain, compresslevel=6, mtime=0)
+                headers["Content-Encoding"] = "gzip"
         if content_type:
             headers["Content-Type"] = content_type
         self.bytes_sent += len(data or b"")
+        self.json_bytes_sent += len(plain) if plain is not None else len(data or b"")
         try:
             status, raw = self.transport(method, url, headers, data, self.timeout)
         except OSError as exc:  # URLError, timeouts, resets and refusals are all OSErrors
             raise Offline(f"cannot reach {self.base_url}: {exc}") from None
+        self.bytes_received += len(raw)
         body = _decode(raw)
+        if status == 415 and "Content-Encoding" in headers:
+            self.compress = False  # this server takes plain JSON only: send it so, once more
+            return self._request(method, path, json_body=json_body, query=query)
         if status >= 400:
             raise ApiError(status, body if isinstance(body, Mapping) else {})
         if status >= 300 or not isinstance(body, dict | list):
@@ -196,6 +226,8 @@ def _decode(raw: bytes) -> Any:
     if not raw:
         return {}
     try:
+        if raw[:2] == GZIP_MAGIC:  # JSON never starts with these bytes
+            raw = gzip.decompress(raw)
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {}
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # damaged or cut: for a 2xx answer the caller treats it as offline

@@ -27,6 +27,7 @@ class SyncReport:
     bytes_sent: int = 0
     ok: bool = True
     offline: bool = False  # the server could not be reached (worth retrying later)
+    temporary: bool = False  # the server answered "not now" (5xx, e.g. 507 disk full; 429)
     redownloaded: bool = False  # the consistency check found the replica out of step
     error: str | None = None  # Vietnamese, for the officer
     error_en: str | None = None
@@ -88,6 +89,7 @@ def sync_once(replica: Replica, client: SyncClient, progress: Progress | None = 
         report.error_en = "Cannot reach the server. Your data is kept on this tablet; try later."
     except ApiError as exc:
         report.ok = False
+        report.temporary = exc.temporary
         report.error, report.error_en = exc.message, exc.message_en
     if report.ok:
         replica.set_meta({"last_sync_at": utc_now(), "last_sync_error": ""})
@@ -182,12 +184,13 @@ def sync_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> SyncReport:
-    """Sync, retrying only when the server could not be reached, with exponential backoff
-    and full jitter so a hundred tablets reaching coverage together do not retry together."""
+    """Sync, retrying only when the server could not be reached or said "not now" (5xx,
+    429), with exponential backoff and full jitter so a hundred tablets reaching coverage
+    together do not retry together. A refusal (4xx) is not retried: it needs a person."""
     rng = rng or random.Random()
     report = sync_once(replica, client, progress)
     for attempt in range(1, attempts):
-        if report.ok or not report.offline:
+        if report.ok or not (report.offline or report.temporary):
             break
         sleep(rng.uniform(0, min(max_delay, base_delay * 2**attempt)))
         report = sync_once(replica, client, progress)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_smorest import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from server.api.auth import device_required
 from server.api.errors import api_abort
@@ -16,11 +17,30 @@ from server.api.schemas import (
 )
 from server.extensions import db
 from server.models.types import utcnow
-from server.services import feed
+from server.services import feed, push_gzip, push_storage
 from server.services.push import Author, BatchInvalid, push
 from sync.envelope import utc_now
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/sync", description="Push and pull")
+
+
+@blp.before_request
+def gunzip_body():
+    """A push body may come gzip-compressed (Content-Encoding: gzip)."""
+    try:
+        push_gzip.decode_request(request, current_app.config["MAX_CONTENT_LENGTH"])
+    except push_gzip.BodyRefused as exc:
+        api_abort(exc.status, exc.code, exc.message, exc.message_en)
+
+
+blp.register_error_handler(OSError, push_storage.answer)  # a full disk: 507, retried later
+blp.register_error_handler(DBAPIError, push_storage.answer)
+
+
+@blp.after_request
+def gzip_answer(response):
+    """Push answers and feed pages go back gzip-compressed when the device accepts it."""
+    return push_gzip.encode_response(request, response)
 
 
 @blp.post("/push")

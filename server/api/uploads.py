@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 from flask_smorest import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from server.api.auth import device_required
 from server.api.errors import api_abort
@@ -15,9 +16,11 @@ from server.api.schemas import (
 )
 from server.extensions import db
 from server.models import Upload
-from server.services import photos, uploads
+from server.services import photos, push_storage, uploads
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Photo uploads")
+blp.register_error_handler(OSError, push_storage.answer)  # a full disk: 507, retried later
+blp.register_error_handler(DBAPIError, push_storage.answer)
 
 
 def _state(upload: Upload) -> dict:

@@ -62,10 +62,14 @@ def store(sha256: str, content: bytes, device_id: str | None) -> tuple[Photo, bo
     path = photo_path(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{sha256}.{os.getpid()}.part")
-    with open(partial, "wb") as fh:
-        fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(partial, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        partial.unlink(missing_ok=True)  # e.g. a full disk: leave no half photo behind
+        raise
     partial.replace(path)  # atomic: the hash name only ever points at a whole photo
     photo = Photo(
         sha256=sha256,

@@ -65,7 +65,7 @@ def create(device_id: str, sha256: str, size: int) -> tuple[Upload | None, bool]
 def write_chunk(upload: Upload, at: int, chunk: bytes) -> int:
     """Append a chunk that starts at the current offset; returns the new offset."""
     path = _part(upload.id)
-    with open(path, "ab") as fh:
+    with open(path, "ab", buffering=0) as fh:  # unbuffered: nothing left to flush on close
         fcntl.flock(fh, fcntl.LOCK_EX)  # two retries of the same chunk must not interleave
         try:
             current = fh.seek(0, os.SEEK_END)
@@ -85,9 +85,16 @@ def write_chunk(upload: Upload, at: int, chunk: bytes) -> int:
                     "More bytes than the declared photo size.",
                     offset=current,
                 )
-            fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
+            try:
+                view = memoryview(chunk)
+                while view:
+                    view = view[fh.write(view) :]
+                os.fsync(fh.fileno())
+            except OSError:
+                # e.g. the disk is full: give back what part of the chunk was written, so the
+                # offset is where this chunk started and the device resends it whole later.
+                os.ftruncate(fh.fileno(), current)
+                raise
             return current + len(chunk)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
