@@ -74,6 +74,14 @@ class ValidationFailed(ValueError):
         self.errors = list(errors)
 
 
+class DeleteRefused(ValueError):
+    """A record this tablet may not delete; `message` (Vietnamese) and `message_en` say why."""
+
+    def __init__(self, message: str, message_en: str):
+        super().__init__(message_en)
+        self.message, self.message_en = message, message_en
+
+
 class Replica:
     def __init__(self, path: str | Path, forms: FormRegistry | None = None):
         self.path = Path(path)
@@ -291,6 +299,82 @@ class Replica:
             )
         return envelope
 
+    def deletion_refused(self, record: Mapping[str, Any]) -> DeleteRefused | None:
+        """Why `record` may not be deleted from this tablet, or None if it may.
+
+        Approved evidence stays (the board has counted it); contributions are a ledger (the
+        server takes a correction, never a delete); a household still holding records keeps
+        them reachable."""
+        form = self.forms.get(record["form_id"], record["form_version"])
+        if record["deleted"]:
+            return DeleteRefused("Bản ghi đã được xoá.", "The record is already deleted.")
+        if (
+            record["status"] == "approved"
+            or (record.get("review") or {}).get("status") == "approved"
+        ):
+            return DeleteRefused(
+                "Bản ghi đã được Ban quản lý xã duyệt, không xoá được.",
+                "The commune board has approved this record; it cannot be deleted.",
+            )
+        if form.mode == "ledger":
+            return DeleteRefused(
+                "Không xoá được mục đóng góp; hãy ghi một điều chỉnh.",
+                "Contribution entries cannot be deleted; record a correction instead.",
+            )
+        if form.subject == "self" and self.records_for(record["uuid"]):
+            return DeleteRefused(
+                "Hộ còn bản ghi đóng góp hoặc kiểm tra, không xoá được.",
+                "The household still has contributions or checks; it cannot be deleted.",
+            )
+        return None
+
+    def delete_record(self, record_uuid: str, reason: str) -> Envelope:
+        """Tombstone a record with the officer's reason, queued for sync like any change
+        (the server keeps every revision; the tombstone says who and why)."""
+        reason = (reason or "").strip()
+        if not reason or len(reason) > 300:
+            raise DeleteRefused(
+                "Hãy ghi lý do xoá (tối đa 300 ký tự).",
+                "Give a reason for deleting (at most 300 characters).",
+            )
+        existing = self.record(record_uuid)
+        if existing is None:
+            raise DeleteRefused("Không tìm thấy bản ghi.", "No such record.")
+        refused = self.deletion_refused(existing)
+        if refused is not None:
+            raise refused
+        base_version, parent = self._lineage(existing)
+        envelope = Envelope(
+            uuid=existing["uuid"],
+            mutation_id=new_id(),
+            form_id=existing["form_id"],
+            form_version=existing["form_version"],
+            commune_code=self.get_meta("commune_code") or "",
+            village_code=existing["village_code"],
+            household_id=existing["household_id"],
+            data=existing["data"],
+            device_id=self.get_meta("device_id") or "",
+            captured_at=utc_now(),
+            photos=existing["photos"],
+            base_version=base_version,
+            parent_mutation_id=parent,
+            deleted=True,
+            reason=reason,
+        )
+        with self._tx() as tx:
+            self._upsert(tx, envelope, status="pending")
+            tx.execute(
+                "INSERT INTO outbox (mutation_id, record_uuid, envelope, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    envelope.mutation_id,
+                    envelope.uuid,
+                    json.dumps(envelope.as_dict(), ensure_ascii=False),
+                    envelope.captured_at,
+                ),
+            )
+        return envelope
+
     def _lineage(self, existing: Mapping[str, Any] | None) -> tuple[int | None, str | None]:
         """(base_version, parent_mutation_id) for a new change of an existing record.
 
@@ -460,6 +544,10 @@ class Replica:
         applied = 0
         with self._tx() as tx:
             for raw in changes:
+                if raw.get("deleted") and not raw.get("reason"):
+                    # The feed carries a record's state, not its tombstone's reason (the
+                    # server's revisions keep that); a pulled tombstone must not stop the pull.
+                    raw = {**raw, "reason": "-"}
                 envelope = Envelope.from_dict(raw)
                 pending = tx.execute(
                     "SELECT 1 FROM outbox WHERE record_uuid = ? AND state = 'pending' LIMIT 1",
