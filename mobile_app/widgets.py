@@ -130,6 +130,19 @@ class FieldInput(TextInput):
         super().__init__(**kwargs)
 
 
+def popup_style() -> dict:
+    """Popup settings for the outdoor look: light panel, dark title, green rule (Kivy's
+    default dark panel would hide our dark text)."""
+    return {
+        "background": "",
+        "background_color": BACKGROUND,
+        "title_color": TEXT,
+        "title_size": FONT,
+        "separator_color": PRIMARY,
+        "separator_height": dp(3),
+    }
+
+
 def register() -> None:
     """Make the widgets usable by name in the screens' .kv files."""
     from kivy.factory import Factory

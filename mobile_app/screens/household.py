@@ -1,20 +1,23 @@
 """One household: who lives there, its records with their sync and review status (approved,
-rejected with the reason, in conflict and why), and the forms to start."""
+rejected with the reason, in conflict and why), the forms to start, and deleting a record
+(or the household) with a reason where the replica allows it."""
 
 from __future__ import annotations
 
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.properties import StringProperty
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.utils import escape_markup, get_hex_from_color
 
 from forms import UnknownForm
 from mobile_app.answers import record_summary
+from mobile_app.delete_dialog import DeleteDialog
 from mobile_app.i18n import tr
 from mobile_app.redo_text import reason_text
 from mobile_app.screens.base import BaseScreen
-from mobile_app.widgets import STATUS_COLORS, BigButton, WrapLabel
+from mobile_app.widgets import STATUS_COLORS, TOUCH, BigButton, WrapLabel
 
 # The forms an officer fills in about a household, most frequent first.
 HOUSEHOLD_FORMS = ("contribution", "environment_check", "house_tidying_check")
@@ -23,7 +26,16 @@ HOUSEHOLD_FORMS = ("contribution", "environment_check", "house_tidying_check")
 class RecordRow(BoxLayout):
     """A record in the list: what it says on the left, its sync status on the right."""
 
-    def __init__(self, title: str, summary: str, status: str, lang: str, note: str = "", **kwargs):
+    def __init__(
+        self,
+        title: str,
+        summary: str,
+        status: str,
+        lang: str,
+        note: str = "",
+        on_delete=None,
+        **kwargs,
+    ):
         super().__init__(spacing=dp(12), padding=dp(10), size_hint_y=None, **kwargs)
         with self.canvas.before:
             Color(1, 1, 1, 1)
@@ -43,11 +55,22 @@ class RecordRow(BoxLayout):
         )
         self.add_widget(text)
         self.add_widget(self.status)
+        self.delete_button = None
+        if on_delete is not None:
+            self.delete_button = BigButton(
+                text=tr("delete", lang), primary=False, size_hint=(None, None), width=dp(110)
+            )
+            self.delete_button.bind(on_release=lambda *_: on_delete())
+            holder = AnchorLayout(size_hint_x=None, width=dp(110))
+            holder.add_widget(self.delete_button)
+            self.add_widget(holder)
+        self._text = text
         text.bind(height=self._fit)
+        self.status.bind(height=self._fit)
         self._fit()
 
     def _fit(self, *_):
-        self.height = max(self.children[-1].height + dp(20), dp(72))
+        self.height = max(self._text.height, self.status.height, TOUCH) + dp(20)
 
     def _move(self, *_):
         self._bg.pos, self._bg.size = self.pos, self.size
@@ -101,6 +124,12 @@ class HouseholdScreen(BaseScreen):
             button.form_id = form_id
             button.bind(on_release=self._start_form)
             actions.add_widget(button)
+        household = self.app.replica.record(self.household_id)
+        if household is not None and self.app.replica.deletion_refused(household) is None:
+            button = BigButton(text=tr("delete_household", lang), primary=False, height=dp(72))
+            button.bind(on_release=lambda *_: self._asker(self.household_id, self.head_name)())
+            self.delete_household_button = button
+            actions.add_widget(button)
 
     def _fill_records(self, lang: str) -> None:
         rows = self.ids.record_list
@@ -124,7 +153,24 @@ class HouseholdScreen(BaseScreen):
                 note = tr("conflict_explained", lang)
             elif status == "rejected":
                 note = reason_text(redo.get(rec["uuid"], {}).get("errors", []), lang)
-            rows.add_widget(RecordRow(title, summary, status, lang, note))
+            on_delete = None
+            if self.app.replica.deletion_refused(rec) is None:
+                on_delete = self._asker(rec["uuid"], title)
+            rows.add_widget(RecordRow(title, summary, status, lang, note, on_delete))
+
+    def _asker(self, record_uuid: str, what: str):
+        def ask() -> None:
+            DeleteDialog(self.app.replica, record_uuid, what, self.app.lang, self._deleted).open()
+
+        return ask
+
+    def _deleted(self, record_uuid: str) -> None:
+        self.app.records_saved()  # the tombstone goes out like any change
+        if record_uuid == self.household_id:
+            self.go_back()
+            return
+        self.refresh()
+        self.notice = tr("deleted", self.app.lang)
 
     def _start_form(self, button) -> None:
         self.app.show(

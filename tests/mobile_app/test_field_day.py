@@ -176,6 +176,37 @@ def test_house_tidying_check_asks_about_the_fence_only_when_there_is_one(ui):
     assert ui.screen.name == "household"
 
 
+def test_a_check_not_yet_approved_is_deleted_with_a_reason(ui):
+    from kivy.core.window import Window
+
+    from mobile_app.delete_dialog import DeleteDialog
+    from mobile_app.screens.household import RecordRow
+
+    household = ui.screen.household_id
+    assert ui.screen.name == "household" and ui.screen.head_name == "Lò Văn Sáng"
+    assert "Xoá hộ này" not in ui.texts()  # not while it holds a check
+    row = ui.find_all(lambda w: isinstance(w, RecordRow), ui.screen.ids.record_list)[0]
+    ui.tap(row.delete_button)
+    dialog = ui.until(
+        lambda: next((w for w in Window.children if isinstance(w, DeleteDialog)), None),
+        what="the delete dialog",
+    )
+    ui.until(lambda: dialog._anim_alpha == 1, what="the dialog to open")
+    ui.tap(dialog.confirm_button)  # no reason given: refused, nothing deleted
+    assert dialog.error.text == "Hãy ghi lý do xoá (tối đa 300 ký tự)."
+    assert ui.app.replica.records_for(household)
+    ui.type_into(dialog.reason, "Ghi nhầm hộ")
+    ui.screenshot("delete-dialog")
+    ui.tap(dialog.confirm_button)
+    ui.until(lambda: dialog not in Window.children, what="the dialog to close")
+    assert ui.screen.notice == "Đã xoá, chờ đồng bộ."
+    assert ui.app.replica.records_for(household) == []
+    assert "Chưa có bản ghi nào." in ui.texts(ui.screen.ids.record_list)
+    tombstone = ui.app.replica.pending_mutations()[-1]
+    assert tombstone.deleted and tombstone.reason == "Ghi nhầm hộ"
+    assert "Xoá hộ này" in ui.texts()  # now nothing hangs on the household
+
+
 def test_board_verdicts_reach_the_household_and_the_redo_list(ui):
     from mobile_app.widgets import BigButton
 
