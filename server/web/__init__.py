@@ -33,6 +33,9 @@ def init_app(app: Flask) -> None:
     from server.web import review
 
     app.register_blueprint(review.bp)
+    from server.web import integrity
+
+    app.register_blueprint(integrity.bp)
     from server.web import users as admin_users
 
     app.register_blueprint(admin_users.bp)
