@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from forms.catalogue_commune import CommuneIndicator, parse_commune_indicators
 from forms.loader import default_registry
 from forms.relevance import ConditionError, condition_names, evaluate, parse_condition
 
@@ -81,12 +82,22 @@ class CriteriaSet:
     structural_only: bool
     legal_basis: tuple[dict[str, Any], ...]
     indicators: tuple[Indicator, ...]
+    commune_indicators: tuple[CommuneIndicator, ...] = ()
 
     def for_level(self, level: str) -> list[Indicator]:
         return [i for i in self.indicators if level in i.levels]
 
+    def commune_for_level(self, level: str) -> list[CommuneIndicator]:
+        return [i for i in self.commune_indicators if level in i.levels]
+
     def indicator(self, indicator_id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def commune_indicator(self, indicator_id: str) -> CommuneIndicator | None:
+        return next((i for i in self.commune_indicators if i.id == indicator_id), None)
+
+    def any_indicator(self, indicator_id: str) -> Indicator | CommuneIndicator | None:
+        return self.indicator(indicator_id) or self.commune_indicator(indicator_id)
 
 
 def _fail(path: Path, where: str, message: str) -> CatalogueError:
@@ -104,12 +115,18 @@ def _condition(path: Path, where: str, source: str, fields: set[str]) -> ast.Exp
     return tree
 
 
-def _threshold(path: Path, where: str, raw: Any, partitions: tuple[str, ...]) -> Threshold:
+def _threshold(
+    path: Path, where: str, raw: Any, partitions: tuple[str, ...], share: bool = True
+) -> Threshold:
     if not isinstance(raw, dict) or "legal_ref" not in raw:
         raise _fail(path, where, "a threshold needs a mapping with legal_ref")
     values = {"default": raw.get("default"), **(raw.get("by_partition") or {})}
     for key, value in values.items():
-        if value is not None and not (isinstance(value, (int, float)) and 0 <= value <= 1):
+        if value is None:
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise _fail(path, where, f"{key} must be a number, got {value!r}")
+        if share and value > 1:
             raise _fail(path, where, f"{key} must be a share between 0 and 1, got {value!r}")
     unknown = set(raw.get("by_partition") or {}) - set(partitions)
     if unknown:
@@ -172,6 +189,17 @@ def parse_catalogue(path: Path, raw: dict[str, Any]) -> CriteriaSet:
                 ),
             )
         )
+    commune_indicators = parse_commune_indicators(
+        path,
+        raw.get("commune_indicators") or [],
+        levels,
+        STATUSES,
+        lambda where, t, share: _threshold(path, where, t, partitions, share),
+        lambda where, message: _fail(path, where, message),
+    )
+    clash = seen & {c.id for c in commune_indicators}
+    if clash:
+        raise _fail(path, sorted(clash)[0], "id used by a household and a commune indicator")
     return CriteriaSet(
         id=raw["id"],
         title_vi=raw["title"]["vi"],
@@ -182,6 +210,7 @@ def parse_catalogue(path: Path, raw: dict[str, Any]) -> CriteriaSet:
         structural_only=bool(raw.get("structural_only", False)),
         legal_basis=tuple(raw.get("legal_basis") or ()),
         indicators=tuple(indicators),
+        commune_indicators=commune_indicators,
     )
 
 

@@ -1,11 +1,14 @@
 """SQLAlchemy models. Import from here; each module holds one part of the domain."""
 
 from server.models.audit import AuditEvent
+from server.models.commune_indicators import CommuneIndicatorEntry
+from server.models.criteria_config import CommunePartition, ThresholdOverride
 from server.models.devices import Device, Enrolment
 from server.models.indicators import HouseholdCheckFact
 from server.models.integrity import IntegrityFlag, IntegrityPhotoUse
 from server.models.jobs import Job
 from server.models.ledger import CommendationRules, UnitRate
+from server.models.period_holds import PeriodHold
 from server.models.photo_meta import PhotoMeta
 from server.models.photos import Photo, Upload
 from server.models.records import (
@@ -24,6 +27,8 @@ __all__ = [
     "AdminUnit",
     "AuditEvent",
     "CommendationRules",
+    "CommuneIndicatorEntry",
+    "CommunePartition",
     "AppliedMutation",
     "Conflict",
     "Device",
@@ -34,6 +39,7 @@ __all__ = [
     "IntegrityFlag",
     "IntegrityPhotoUse",
     "Job",
+    "PeriodHold",
     "Photo",
     "PhotoMeta",
     "Record",
@@ -42,6 +48,7 @@ __all__ = [
     "ReportingPeriod",
     "ReviewDecision",
     "SyncScope",
+    "ThresholdOverride",
     "UnitRate",
     "Upload",
     "User",

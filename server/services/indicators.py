@@ -25,6 +25,7 @@ from sqlalchemy import select
 from forms.catalogue import DEMO_LABEL, CriteriaSet, Indicator, catalogues
 from server.extensions import db
 from server.models import AdminUnit, Household, HouseholdCheckFact, Record
+from server.services import commune_indicators, criteria_config
 
 MIN_COVERAGE = 0.8
 DEFAULT_SET = "ntm-2021-2025"
@@ -42,6 +43,7 @@ class IndicatorResult:
     legal_ref: str
     demo: bool
     status: str  # met | not_met | no_data
+    source: str = "catalogue"  # where the threshold came from: catalogue | national | province
 
     @property
     def value(self) -> float | None:
@@ -160,8 +162,14 @@ def rollup(
     partition: str | None = None,
     as_of: dt.datetime | None = None,
 ) -> Rollup:
-    """Every household indicator of the set at this level for the commune."""
+    """Every household indicator of the set at this level for the commune. `partition` None
+    means the region / group configured for the commune (criteria_config), if any; the
+    thresholds come from criteria_config's resolver (catalogue + national + province)."""
     criteria = catalogues()[set_id]
+    if partition is None:
+        assigned = criteria_config.commune_partition(commune_code, set_id)
+        partition = assigned.partition if assigned is not None else None
+    resolver = criteria_config.resolver_for_commune(commune_code, set_id)
     households = _active_households(commune_code)
     by_form: dict[str, tuple[dict[str, dict], set[str]]] = {}
     results = []
@@ -173,8 +181,8 @@ def rollup(
         current, pending = by_form[indicator.form]
         population = [a for a in current.values() if indicator.in_population(a)]
         numerator = sum(indicator.counts(a) for a in population)
-        threshold = indicator.thresholds[level]
-        value_needed = threshold.value_for(partition)
+        threshold = resolver.threshold(indicator, level, partition)
+        value_needed = threshold.value
         coverage = len(current) / len(households) if households else 0.0
         if not population or value_needed is None or coverage < MIN_COVERAGE:
             status = "no_data"
@@ -192,6 +200,7 @@ def rollup(
                 legal_ref=threshold.legal_ref,
                 demo=threshold.demo,
                 status=status,
+                source=threshold.source,
             )
         )
     return Rollup(commune_code, criteria, level, partition, results)
@@ -212,6 +221,8 @@ def export_rows(commune_code: str) -> list[dict[str, Any]]:
                 "coverage": f"{r.covered}/{r.active} hộ",
             }
         )
+    for c in commune_indicators.results(commune_code, DEFAULT_SET, "standard"):
+        rows.append(commune_indicators.export_row(c))
     return rows
 
 

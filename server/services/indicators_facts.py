@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 from forms.catalogue import catalogues
 from server.extensions import db
 from server.models import HouseholdCheckFact, Record
+from server.services import period_holds
 
 
 def check_forms() -> set[str]:
@@ -69,7 +70,15 @@ def _rows(commune_code: str, household_ids: list[str] | None) -> Any:
     )
     if household_ids is not None:
         query = query.where(Record.household_id.in_(household_ids))
-    return db.session.execute(query)
+    forms = check_forms()
+    # A record changed inside a locked period still counts with the answers the board
+    # approved, until the board reopens the period and decides (server/services/period_holds)
+    held = [
+        row
+        for row in period_holds.held_answers(commune_code, household_ids)
+        if row.form_id in forms
+    ]
+    return [*db.session.execute(query), *held]
 
 
 def refresh(commune_code: str, household_ids: Iterable[str | None]) -> int:

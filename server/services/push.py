@@ -31,7 +31,7 @@ from server.models import (
     SyncScope,
 )
 from server.models.types import utcnow
-from server.services import indicators_facts, integrity
+from server.services import indicators_facts, integrity, period_holds
 from server.services.push_checks import BatchInvalid, check_batch
 from sync.envelope import Envelope
 from sync.merge import three_way
@@ -57,9 +57,13 @@ def push(
         commune_code, raw_records, forms or default_registry(), device_id=author.device_id
     )
     try:
+        before = period_holds.snapshot(stored)  # to hold changes made in a locked period
         writer = _BatchWriter(lock_scope(commune_code), stored, author, [e for e, _ in checked])
         results = [writer.apply(envelope, form) for envelope, form in checked]
         writer.flush()
+        period_holds.after_push(
+            commune_code, before, [e for e, _ in checked], results, author.username or "device"
+        )
         indicators_facts.refresh(commune_code, {e.household_id for e, _ in checked})
         integrity.refresh_records(commune_code, [e.uuid for e, _ in checked])
         hook = current_app.config.get("PUSH_BEFORE_COMMIT")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Record, RecordComment, ReviewDecision, User
 from server.models.types import utcnow
-from server.services import audit
+from server.services import audit, period_holds
 from server.services.access import can_access_commune
 from server.services.periods import locked_period_for
 from server.services.push import lock_scope, next_version
@@ -124,8 +124,19 @@ def decide(
                 f"Kỳ báo cáo “{period.name}” đã khoá; hãy mở lại kỳ trước khi duyệt.",
                 f"Reporting period “{period.name}” is locked; reopen it before reviewing.",
             )
+    held = period_holds.locked_hold(uuids)
+    if held is not None:
+        raise ReviewError(
+            409,
+            "needs_reopening",
+            f"Hồ sơ có thay đổi gửi vào kỳ đã khoá “{held[1].name}”; "
+            "hãy mở lại kỳ trước khi duyệt.",
+            f"The record was changed in the locked period “{held[1].name}”; "
+            "reopen it before reviewing.",
+        )
     scope = lock_scope(commune)
     now = utcnow()
+    period_holds.release(uuids, user.username)  # the board has looked at the held change
     for uuid in uuids:
         record = db.session.get(Record, uuid, populate_existing=True)
         record.review_status = decision

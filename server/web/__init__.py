@@ -36,6 +36,10 @@ def init_app(app: Flask) -> None:
     from server.web import integrity
 
     app.register_blueprint(integrity.bp)
+    from server.web import commune_indicators, criteria
+
+    app.register_blueprint(criteria.bp)
+    app.register_blueprint(commune_indicators.bp)
     from server.web import users as admin_users
 
     app.register_blueprint(admin_users.bp)

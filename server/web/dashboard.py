@@ -9,7 +9,7 @@ from forms.catalogue import LEVELS, catalogues
 from forms.loader import default_registry
 from server.extensions import db
 from server.models import AdminUnit, Household
-from server.services import indicators, indicators_facts
+from server.services import commune_indicators, criteria_config, indicators, indicators_facts
 from server.services.access import can_access_commune
 from server.web.auth import login_required
 
@@ -59,15 +59,22 @@ def _choices() -> tuple[str, str, str | None]:
 def page(code: str):
     commune = _commune(code)
     set_id, level, region = _choices()
+    assigned = criteria_config.commune_partition(code, set_id)
+    region = region or (assigned.partition if assigned is not None else None)
     rollup = indicators.rollup(code, set_id, level, region)
+    commune_results = commune_indicators.results(code, set_id, level, region)
     return render_template(
         "dashboard.html",
         commune=commune,
         rollup=rollup,
+        commune_results=commune_results,
+        met=rollup.met + sum(r.status == "met" for r in commune_results),
+        total=rollup.total + len(commune_results),
         trend=indicators.trend(code, set_id, level, region),
         sets=catalogues(),
         levels=LEVEL_NAMES,
         region=region,
+        assigned=assigned,
     )
 
 

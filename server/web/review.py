@@ -9,9 +9,10 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import case, select
 
 from server.extensions import db
-from server.models import AdminUnit, Record, RecordRevision
-from server.services import periods, review
+from server.models import AdminUnit, Record, RecordRevision, ReportingPeriod
+from server.services import period_holds, periods, review
 from server.services.access import can_access_commune
+from server.web import record_labels
 from server.web.auth import check_csrf, login_required
 
 bp = Blueprint("review", __name__)
@@ -62,11 +63,14 @@ def queue(code: str):
         form_id=form_id,
         status=status,
         can_review=review.may_review(g.user, code),
+        held=period_holds.open_holds([r.uuid for r in records]),
+        titles={f: record_labels.title(f, None) for f in forms},
         error=request.args.get("error", ""),
     )
 
 
 def _record_page(record: Record, error: tuple[str, str] | None = None, status: int = 200):
+    hold = period_holds.open_holds([record.uuid]).get(record.uuid)
     revisions = db.session.scalars(
         select(RecordRevision)
         .where(RecordRevision.record_uuid == record.uuid)
@@ -81,6 +85,10 @@ def _record_page(record: Record, error: tuple[str, str] | None = None, status: i
         comments=review.comments(record.uuid),
         can_review=review.may_review(g.user, record.commune_code),
         locked=periods.locked_period_for(record.commune_code, record.captured_at),
+        hold=hold,
+        hold_period=db.session.get(ReportingPeriod, hold.period_id) if hold else None,
+        answers=record_labels.answers(record.form_id, record.form_version, record.data),
+        form_title=record_labels.title(record.form_id, record.form_version),
         error=error,
     ), status
 
