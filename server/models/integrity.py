@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -63,3 +63,6 @@ class IntegrityPhotoUse(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     commune_code: Mapped[str] = mapped_column(String(20))
     household_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # Only held in a document field (minutes, forms): photos of paper look alike to a
+    # perceptual hash, so these are checked for exact reuse only.
+    document: Mapped[bool] = mapped_column(Boolean, default=False)

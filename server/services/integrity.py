@@ -22,8 +22,8 @@ from server.models import IntegrityFlag, IntegrityPhotoUse, Record, User
 from server.models.types import utcnow
 from server.services import audit, integrity_duplicates, integrity_evidence, integrity_location
 from server.services.integrity_geofence import Fence
-from server.services.integrity_inputs import Inputs, load
-from server.services.integrity_kinds import Finding
+from server.services.integrity_inputs import Inputs, document_shas, load
+from server.services.integrity_kinds import Finding, settings
 
 DUPLICATE_KINDS = ("duplicate_photo", "near_duplicate_photo")
 REASON_MAX = 500
@@ -63,6 +63,7 @@ def _records(uuids: Iterable[str]) -> list[Record]:
 
 def _write_uses(records: list[Record]) -> set[str]:
     """Replace these records' photo uses; returns the SHA-256s they used before or now."""
+    fields = settings().document_fields
     uuids = [r.uuid for r in records]
     before: set[str] = set()
     for chunk in _chunks(uuids):
@@ -74,17 +75,21 @@ def _write_uses(records: list[Record]) -> set[str]:
         db.session.execute(
             delete(IntegrityPhotoUse).where(IntegrityPhotoUse.record_uuid.in_(chunk))
         )
-    rows = [
-        {
-            "record_uuid": r.uuid,
-            "sha256": sha,
-            "commune_code": r.commune_code,
-            "household_id": r.household_id,
-        }
-        for r in records
-        if not r.deleted
-        for sha in dict.fromkeys(r.photos or [])
-    ]
+    rows = []
+    for r in records:
+        if r.deleted:
+            continue
+        documents = document_shas(r, fields)
+        rows += [
+            {
+                "record_uuid": r.uuid,
+                "sha256": sha,
+                "commune_code": r.commune_code,
+                "household_id": r.household_id,
+                "document": sha in documents,
+            }
+            for sha in dict.fromkeys(r.photos or [])
+        ]
     if rows:
         db.session.execute(insert(IntegrityPhotoUse), rows)
     return before | {row["sha256"] for row in rows}

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import IntegrityPhotoUse, PhotoMeta, Record
-from server.services.integrity_inputs import Inputs
+from server.services.integrity_inputs import Inputs, document_shas
 from server.services.integrity_kinds import Finding
 
 MAX_LISTED = 20  # other records named in one flag's details
@@ -32,8 +32,8 @@ class Use:
 
 
 class HashTable:
-    """One commune's live photo uses; `ph`/`dh` hold the hashes (has_hash False: not yet
-    processed by the photo pipeline, so only exact duplicates are known)."""
+    """One commune's live photo uses; `ph`/`dh` hold the hashes (`known` False: not yet
+    processed by the photo pipeline, or a document photo: exact duplicates only)."""
 
     def __init__(self, rows: Iterable):
         self.uses: list[Use] = []
@@ -42,7 +42,7 @@ class HashTable:
         for row in rows:
             self.by_sha[row.sha256].append(len(self.uses))
             self.uses.append(Use(row.record_uuid, row.household_id, row.sha256))
-            ok = bool(row.phash and row.dhash)
+            ok = bool(row.phash and row.dhash) and not row.document
             ph.append(int(row.phash, 16) if ok else 0)
             dh.append(int(row.dhash, 16) if ok else 0)
             known.append(ok)
@@ -57,6 +57,7 @@ class HashTable:
                 IntegrityPhotoUse.record_uuid,
                 IntegrityPhotoUse.household_id,
                 IntegrityPhotoUse.sha256,
+                IntegrityPhotoUse.document,
                 PhotoMeta.phash,
                 PhotoMeta.dhash,
             )
@@ -112,13 +113,14 @@ def check(inputs: Inputs, table: HashTable) -> list[Finding]:
     for record in inputs.records:
         if record.deleted:
             continue
+        documents = document_shas(record, s.document_fields)
         for sha in dict.fromkeys(record.photos or []):
             same = [table.uses[i] for i in table.by_sha.get(sha, [])]
             others = [u for u in same if u.record != record.uuid]
             if others:
                 out.append(_exact(inputs, record, sha, others))
             hashes = _hashes(inputs, sha)
-            if hashes is not None:
+            if hashes is not None and sha not in documents:
                 wanted.append((record, sha, hashes))
     hits = table.near([h for _, _, h in wanted], s.phash_distance, s.dhash_distance)
     for (record, sha, _), matches in zip(wanted, hits, strict=True):

@@ -85,6 +85,22 @@ def load(commune_code: str, records: list[Record], *, fence: Fence | None = None
     return inputs
 
 
+def document_shas(record: Record, fields: frozenset[str]) -> set[str]:
+    """The record's photos held only in document fields (see Settings.document_fields)."""
+    try:
+        form = default_registry().get(record.form_id, record.form_version)
+    except UnknownForm:
+        return set()
+    held: dict[str, bool] = {}
+    for f in form.fields:
+        if f.type != "photo":
+            continue
+        value = record.data.get(f.name)
+        for sha in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+            held[sha] = held.get(sha, True) and f.name in fields
+    return {sha for sha, document in held.items() if document}
+
+
 def add_homes(inputs: Inputs, household_ids: Iterable[str]) -> None:
     wanted = sorted(set(household_ids) - set(inputs.homes))
     for chunk in _chunks(wanted):

@@ -35,6 +35,14 @@ class Settings:
     time_gap_hours: float = 48.0
     clock_skew_seconds: int = 600
     photo_wait_hours: float = 48.0
+    # Photo fields holding pictures of paper (minutes, forms): exact duplicates only.
+    document_fields: frozenset[str] = frozenset({"consent_photo"})
+
+
+def _names(raw: Any) -> frozenset[str]:
+    if isinstance(raw, str):
+        return frozenset(n.strip() for n in raw.split(",") if n.strip())
+    return frozenset(raw)
 
 
 _CONFIG = {
@@ -45,6 +53,7 @@ _CONFIG = {
     "time_gap_hours": ("INTEGRITY_TIME_GAP_HOURS", float),
     "clock_skew_seconds": ("CLOCK_SKEW_FLAG_SECONDS", int),
     "photo_wait_hours": ("INTEGRITY_PHOTO_WAIT_HOURS", float),
+    "document_fields": ("INTEGRITY_DOCUMENT_PHOTO_FIELDS", _names),
 }
 
 

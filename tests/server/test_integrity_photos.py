@@ -199,3 +199,25 @@ def test_where_and_when_the_photo_was_taken(app, client, device, demo):
         db.session.commit()
     assert ("far_from_household", house["uuid"]) not in open_flags(app)
     assert flags  # the earlier snapshot had it
+
+
+def test_document_photos_are_checked_for_exact_reuse_only(app, client, device, demo):
+    """Photos of paper minutes look alike to a perceptual hash (these two are 0 bits apart),
+    so a consent photo is only flagged when the very same file is reused."""
+    minutes = [demo._minutes_photo(f"Bien ban so {n} (kiem thu)") for n in (1, 2)]
+    assert phash.hamming(phash.phash(minutes[0]), phash.phash(minutes[1])) <= phash.PHASH_NEAR
+    shas = [store_and_process(app, content) for content in minutes]
+    houses = [home(f"Hộ hiến đất {n}") for n in range(3)]
+
+    def land(house, sha):
+        return contribution(
+            house["uuid"], 40, kind="land", data_extra={"consent_photo": sha}, photos=[sha]
+        )
+
+    gifts = [land(houses[0], shas[0]), land(houses[1], shas[1]), land(houses[2], shas[0])]
+    assert push(client, device, *houses, *gifts).status_code == 200
+    found = open_flags(app)
+    assert set(found) == {
+        ("duplicate_photo", houses[0]["uuid"]),
+        ("duplicate_photo", houses[2]["uuid"]),
+    }

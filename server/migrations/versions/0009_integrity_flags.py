@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('commune_code', sa.String(length=20), nullable=False),
     sa.Column('household_id', sa.String(length=36), nullable=True),
+    sa.Column('document', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['record_uuid'], ['records.uuid'], name=op.f('fk_integrity_photo_uses_record_uuid_records')),
     sa.PrimaryKeyConstraint('record_uuid', 'sha256', name=op.f('pk_integrity_photo_uses'))
     )
