@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
+    security.bound_url_integers(app, smorest_api)
     smorest_api.init_app(app)
     api.init_app(app, smorest_api)
     web.init_app(app)

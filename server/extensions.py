@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from server.api.schemas import ErrorSchema
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -26,7 +28,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
-api = Api()
+
+
+class _Api(Api):
+    # Document the error body the API really sends ({code, message, message_en, ...}).
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = _Api()
 
 
 @event.listens_for(Engine, "connect")

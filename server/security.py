@@ -9,11 +9,13 @@ a 400 that names the problem, on both databases alike.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 NUL_MESSAGE = (
     "Dữ liệu gửi lên chứa ký tự NUL (\\0), không được phép. Hãy xoá ký tự đó rồi gửi lại.",
@@ -54,16 +56,47 @@ def reject_nul() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True)):
             raise NulRejected()
-    if request.is_json:
-        body = request.get_json(silent=True)  # parsed once; the view reuses the cache
-        if _has_nul(body):
-            raise NulRejected()
+    if request.is_json and _has_nul(_json_body()):
+        raise NulRejected()
+
+
+def _json_body() -> Any:
+    coding = request.headers.get("Content-Encoding", "").strip().lower()
+    if coding in ("", "identity"):
+        return request.get_json(silent=True)  # parsed once; the view reuses the cache
+    if coding != "gzip":
+        return None  # refused by the endpoint itself (415)
+    from server.services.push_gzip import BodyRefused, inflate
+
+    try:  # a copy: the sync endpoint inflates the cached raw body again itself
+        data = inflate(request.get_data(cache=True), current_app.config["MAX_CONTENT_LENGTH"])
+        return json.loads(data)
+    except (BodyRefused, ValueError):
+        return None  # damaged or too big: the endpoint answers 400 or 413
 
 
 def add_headers(response):
     for key, value in HEADERS.items():
         response.headers.setdefault(key, value)
     return response
+
+
+class DbInt(IntegerConverter):
+    """`<int:...>` in every route: at most 2**31 - 1 (PostgreSQL INTEGER), so a huge id in a
+    URL is a 404 like any unknown id, never an overflow error in the database."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def bound_url_integers(app: Flask, api) -> None:
+    """Call before any blueprint is registered (rules keep the converter they were made with)."""
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
+    app.url_map.converters["int"] = DbInt
+    if not any(converter is DbInt for converter, _ in api._converters):
+        api.register_converter(DbInt, integerconverter2paramschema)  # documents the maximum
 
 
 def init_app(app: Flask) -> None:

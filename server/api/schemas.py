@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 MAX_CURSOR = 2**62
 
 
 class ErrorSchema(Schema):
-    code = fields.String(required=True)
+    """Every error of the API (server/errors.py, server/api/errors.py); some add fields, e.g.
+    `errors` (what was wrong, per record or per field) or `offset` (uploads)."""
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: true
+
+    code = fields.String(required=True, metadata={"description": "machine-readable, e.g. bad_hash"})
     message = fields.String(required=True, metadata={"description": "Vietnamese"})
     message_en = fields.String(required=True)
+    errors = fields.Raw(metadata={"description": "details: per record, or per location and field"})
+    offset = fields.Integer(metadata={"description": "uploads: bytes the server holds"})
 
 
 class EnrolRequestSchema(Schema):
