@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import case, select
+from sqlalchemy import case, or_, select
 
 from server.extensions import db
-from server.models import AdminUnit, Record, RecordRevision, ReportingPeriod
+from server.models import AdminUnit, PeriodHold, Record, RecordRevision, ReportingPeriod
 from server.services import period_holds, periods, review
 from server.services.access import can_access_commune
 from server.web import record_labels
@@ -36,7 +36,12 @@ def queue(code: str):
     village = request.args.get("village", "").strip()
     form_id = request.args.get("form", "").strip()
     status = request.args.get("status", "").strip()
-    query = select(Record).where(Record.commune_code == code, Record.deleted.is_(False))
+    held_ids = select(PeriodHold.record_uuid).where(
+        PeriodHold.commune_code == code, PeriodHold.released_at.is_(None)
+    )  # a deletion held in a locked period stays in the queue until the board decides it
+    query = select(Record).where(
+        Record.commune_code == code, or_(Record.deleted.is_(False), Record.uuid.in_(held_ids))
+    )
     if village:
         query = query.where(Record.village_code == village)
     if form_id:
