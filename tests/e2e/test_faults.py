@@ -177,14 +177,23 @@ def test_a_tablet_clock_a_year_ahead_is_flagged_and_loses_nothing(
         "SELECT clock_skew_seconds FROM devices WHERE id = :d",
         d=replica.get_meta("device_id"),
     )[0]
-    assert 364 * 86400 < skew < 366 * 86400
-    # order comes from server versions, never from the device's clock
-    versions = server_rows(
-        live_server,
-        "SELECT version FROM records WHERE device_id = :d ORDER BY version",
-        d=replica.get_meta("device_id"),
-    )
-    assert len(versions) == len(made)
+    assert 364 * 86400 < skew < 366 * 86400  # past CLOCK_SKEW_FLAG_SECONDS (600): flagged
+    # Order comes from server versions, never from the device's clock: a tablet with a right
+    # clock that syncs afterwards comes after, although its capture times are a year earlier.
+    monkeypatch.undo()
+    right = new_tablet(live_server, tmp_path, "right-clock-tablet")
+    later = record_work(right, households=2, photos=0)
+    assert sync_once(right, client_for(right)).ok
+    feed = client_for(right).changes(since=0, limit=500)["changes"]
+    order = [c["uuid"] for c in feed]
+    assert [c["version"] for c in feed] == sorted(c["version"] for c in feed)
+    assert max(order.index(u) for u in made) < min(order.index(u) for u in later)
+    captured = {c["uuid"]: c["captured_at"] for c in feed}
+    assert max(captured[u] for u in later) < min(captured[u] for u in made)
+    assert sync_once(replica, client_for(replica)).ok  # the skewed tablet pulls the same order
+    assert {u: replica.record(u)["version"] for u in made + later} == {
+        c["uuid"]: c["version"] for c in feed if c["uuid"] in made + later
+    }
 
 
 def test_photos_arrive_whole_and_are_stored_once(live_server, tmp_path):
@@ -262,3 +271,85 @@ def test_connections_cut_at_random_byte_offsets_lose_and_duplicate_nothing(live_
         stored = live_server.workdir / "photos" / sha[:2] / sha[2:4] / f"{sha}.img"
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
         assert replica.photo_path(sha).read_bytes() == stored.read_bytes()
+
+
+APP_SYNC = """
+import sys
+from sync.replica import Replica
+from sync.replicator import client_for, sync_once
+
+replica = Replica(sys.argv[1])
+report = sync_once(
+    replica, client_for(replica, 30), lambda stage, done, total: print(stage, done, flush=True)
+)
+print("finished", report.ok, flush=True)
+"""
+
+
+def _device_records(live_server, replica: Replica) -> int:
+    return server_rows(
+        live_server,
+        "SELECT COUNT(*) FROM records WHERE device_id = :d",
+        d=replica.get_meta("device_id"),
+    )[0][0]
+
+
+def test_the_app_killed_mid_sync_resumes_from_its_outbox(live_server, tmp_path):
+    """The tablet app's process is SIGKILLed while it pushes (after its first batch was
+    acknowledged, with the next one on the wire); started again, it sends the rest, and
+    whatever the server applied without the app hearing of it is answered as a replay."""
+    replica = new_tablet(live_server, tmp_path, "killed-app")
+    made = [
+        replica.save_record(
+            "household", {"head_name": f"Hộ bị ngắt {n}", "members": 2}, "01936-T01"
+        ).uuid
+        for n in range(1000)  # five batches of 200
+    ]
+    path = replica.path
+    replica.close()
+    app = subprocess.Popen(
+        [sys.executable, "-c", APP_SYNC, str(path)],
+        env=live_server.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = app.stdout.readline().split()
+        assert first[:1] == ["push"], first
+        app.send_signal(signal.SIGKILL)
+    finally:
+        app.wait(30)
+        app.stdout.close()
+    assert app.returncode == -signal.SIGKILL
+
+    restarted = Replica(path)
+    on_server = _device_records(live_server, restarted)
+    pending = restarted.outbox_counts()["pending"]
+    assert 0 < on_server < len(made), "the kill came too late to cut the sync"
+    assert pending + on_server >= len(made)  # nothing acknowledged is missing from both sides
+    report = sync_once(restarted, client_for(restarted, 30))
+    assert report.ok, report.error_en
+    assert _device_records(live_server, restarted) == len(made)  # each exactly once
+    assert count_records(live_server, made[:3] + made[-3:]) == 6
+    assert restarted.outbox_counts()["pending"] == 0
+    assert all(restarted.record(u)["status"] == "synced" for u in made)
+
+
+def test_a_tablet_out_of_step_finds_out_and_downloads_its_commune_again(live_server, tmp_path):
+    """The scope check over HTTP: a tablet that skipped a page of the feed and lost a row
+    (a restored backup, a bug) sees its digest differ and downloads the commune again."""
+    mine = new_tablet(live_server, tmp_path, "step-mine")
+    other = new_tablet(live_server, tmp_path, "step-other")
+    assert sync_once(mine, client_for(mine)).ok
+    missed = record_work(other, households=2, photos=0)
+    assert sync_once(other, client_for(other)).ok
+    mine.set_meta({"cursor": client_for(mine).checksum()["version"]})  # past other's records
+    lost = mine.households("01936-T01")[0]["uuid"]
+    mine._conn().execute("DELETE FROM records WHERE uuid = ?", (lost,))
+
+    report = sync_once(mine, client_for(mine))
+    assert report.ok and report.redownloaded
+    assert all(mine.record(u) is not None for u in missed + [lost])
+    remote = client_for(mine).checksum()
+    assert mine.scope_digest() == (remote["count"], remote["digest"])
+    assert not sync_once(mine, client_for(mine)).redownloaded  # in step again
