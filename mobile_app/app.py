@@ -22,6 +22,7 @@ from mobile_app.autosync import AutoSync
 from mobile_app.background import on_ui_thread
 from mobile_app.devices.camera import Camera, camera_for_platform
 from mobile_app.devices.location import Location, location_for_platform
+from mobile_app.devices.scanner import Scanner, scanner_for_platform
 from mobile_app.drafts import Drafts
 from mobile_app.i18n import tr
 from sync.replica import Replica
@@ -48,6 +49,7 @@ class ChungSucApp(App):
     replica = ObjectProperty(None, allownone=True)
     camera = ObjectProperty(None, allownone=True)
     location = ObjectProperty(None, allownone=True)
+    scanner = ObjectProperty(None, allownone=True)
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class ChungSucApp(App):
         lang: str = "vi",
         camera: Camera | None = None,
         location: Location | None = None,
+        scanner: Scanner | None = None,
         auto_sync: bool = True,
         sync_options: dict[str, Any] | None = None,
         **kwargs: Any,
@@ -71,6 +74,7 @@ class ChungSucApp(App):
         self.lang = lang
         self.camera = camera
         self.location = location
+        self.scanner = scanner
         self.drafts: Drafts | None = None
         self.manager: ScreenManager | None = None
 
@@ -83,6 +87,7 @@ class ChungSucApp(App):
         self.drafts = Drafts(self.data_dir / "drafts.db")
         self.camera = self.camera or camera_for_platform()
         self.location = self.location or location_for_platform()
+        self.scanner = self.scanner or scanner_for_platform()
         self.refresh_identity()
         # No slide animation: it costs frames on cheap tablets and adds nothing outdoors.
         self.manager = ScreenManager(transition=NoTransition())

@@ -1,4 +1,7 @@
-"""Enrolment: exchange the district's one-time code for this tablet's token and scope."""
+"""Enrolment: exchange the district's one-time code for this tablet's token and scope.
+
+The officer scans the QR code on the administrator's Tablets page (server address and code
+in one, mobile_app.enrol_qr) or types both; a scanned code enrols at once."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from mobile_app import APP_VERSION
 from mobile_app.background import run_in_background
+from mobile_app.enrol_qr import QrError, parse_payload
 from mobile_app.screens.base import BaseScreen
 from sync.client import ApiError, Offline
 from sync.replicator import enroll
@@ -43,6 +47,24 @@ class EnrolScreen(BaseScreen):
             replica=replica,
             name="chungsuc-enrol",
         )
+
+    def scan_qr(self) -> None:
+        self._say("", error=False)
+        self.app.scanner.scan(self._scanned)
+
+    def _scanned(self, result) -> None:
+        if result is None:
+            return  # the officer cancelled: nothing changes
+        try:
+            if isinstance(result, QrError):
+                raise result
+            payload = parse_payload(result)
+        except QrError as exc:
+            self._say(exc.text(self.app.lang), error=True)
+            return
+        self.ids.server_url.text = payload.server
+        self.ids.code.text = payload.code
+        self.enrol()
 
     def _enrolled(self, _body) -> None:
         self.busy = False

@@ -33,14 +33,30 @@ def consent_jpeg(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ui(drive, tmp_path_factory, consent_jpeg):
+def qr_pictures(tmp_path_factory, server):
+    """Two QR codes an officer might scan: a shop's web address, and the Tablets page's
+    code for this server with a code that was never issued."""
+    import segno
+
+    folder = tmp_path_factory.mktemp("qr")
+    segno.make("https://example.com/khuyen-mai").save(folder / "shop.png", scale=8)
+    segno.make(f"chungsuc://enrol?server={server.url}&code=WRNG2345", error="m").save(
+        folder / "enrol.png", scale=8
+    )
+    return [folder / "shop.png", folder / "enrol.png"]
+
+
+@pytest.fixture(scope="module")
+def ui(drive, tmp_path_factory, consent_jpeg, qr_pictures):
     from mobile_app.app import ChungSucApp
     from mobile_app.autosync import Backoff
     from mobile_app.devices.camera import DesktopCamera
+    from mobile_app.devices.scanner import DesktopScanner
 
     app = ChungSucApp(
         data_dir=tmp_path_factory.mktemp("tablet"),
         camera=DesktopCamera(queue=[consent_jpeg]),
+        scanner=DesktopScanner(queue=qr_pictures),
         auto_sync=False,  # these steps count pending records; automatic sync has its own test
         sync_options={"backoff": Backoff(base=0.2, cap=1.0)},
     )
@@ -69,6 +85,21 @@ def test_enrolment_shows_the_servers_reason_for_a_wrong_code(ui, server):
     ui.until(lambda: ui.screen.message and not ui.screen.busy, what="an enrolment answer")
     assert ui.screen.is_error and ui.screen.name == "enrol"
     assert ui.screen.message != "Không kết nối được máy chủ"
+
+
+def test_a_scanned_qr_fills_the_server_and_code_and_enrols(ui, server):
+    ui.type_into(ui.screen.ids.server_url, "")
+    ui.type_into(ui.screen.ids.code, "")
+    ui.tap(ui.screen.ids.scan_button)  # a shop's QR: explained, nothing sent
+    ui.until(lambda: ui.screen.message, what="the foreign QR's message")
+    assert ui.screen.is_error and "không phải mã đăng ký Chung Sức" in ui.screen.message
+    assert ui.screen.ids.server_url.text == ""
+
+    ui.tap(ui.screen.ids.scan_button)  # the Tablets page's QR: filled in and sent at once
+    ui.until(lambda: ui.screen.ids.code.text == "WRNG2345", what="the scanned code")
+    assert ui.screen.ids.server_url.text == server.url
+    ui.until(lambda: ui.screen.message and not ui.screen.busy, what="the server's answer")
+    assert ui.screen.is_error and "Mã đăng ký không đúng" in ui.screen.message
 
 
 def test_enrolment_then_first_sync_fills_the_villages(ui, server):
