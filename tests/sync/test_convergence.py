@@ -4,7 +4,10 @@ Each example runs a random program against the real server app (in-process trans
 same requests as over HTTP): tablets create households, edit them offline, record
 contributions and sync at random moments; an administrator resolves conflicts with random
 choices. After everyone syncs, every tablet holds exactly the server's records, every record
-created on a tablet is on the server exactly once, and no applied edit went missing.
+created on a tablet is on the server exactly once, and no accepted edit went missing: every
+change a tablet made was answered exactly once, an applied one left a revision that holds
+every field the officer changed, a conflicting one left a conflict that holds the officer's
+answers. SQLite and PostgreSQL (the app fixture runs both).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Conflict, Record
+from server.models import AppliedMutation, Conflict, Record, RecordRevision
 from server.services import conflicts, enrolment
 from sync.client import SyncClient
 from sync.replica import Replica
@@ -66,6 +69,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             replica.save_scope(client.scope())
             tablets.append((replica, client))
     created: list[str] = []
+    made: list[tuple[str, dict, dict]] = []  # (mutation id, answers before, answers sent)
     for step in program:
         kind = step[0]
         if kind == "resolve":
@@ -79,6 +83,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
                 "household", {"head_name": f"Hộ {len(created)}", "members": 2}, VILLAGE
             )
             created.append(record.uuid)
+            made.append((record.mutation_id, {}, record.data))
         else:
             mine = [h for h in replica.households(VILLAGE, limit=1000) if h["uuid"] in created]
             if not mine:
@@ -86,9 +91,12 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             household = mine[step[2] % len(mine)]
             if kind == "edit":
                 data = dict(household["data"], **{step[3]: _value(step[3], step[4])})
-                replica.save_record("household", data, VILLAGE, record_uuid=household["uuid"])
+                edit = replica.save_record(
+                    "household", data, VILLAGE, record_uuid=household["uuid"]
+                )
+                made.append((edit.mutation_id, household["data"], edit.data))
             else:
-                replica.save_record(
+                gift = replica.save_record(
                     "contribution",
                     {
                         "kind": "cash",
@@ -99,6 +107,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
                     VILLAGE,
                     household["uuid"],
                 )
+                made.append((gift.mutation_id, {}, gift.data))
     for _ in range(2):  # everyone syncs, the administrator clears the inbox, everyone pulls
         for replica, client in tablets:
             assert sync_once(replica, client).ok
@@ -116,6 +125,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             if r.uuid in created or r.device_id in device_ids
         }
         assert not db.session.scalar(select(Conflict.id).where(Conflict.resolved_at.is_(None)))
+        _no_accepted_edit_lost(made)
     assert set(created) <= set(server)
     for replica, _ in tablets:
         local = {
@@ -124,6 +134,33 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             if (r := replica.record(u)) is not None
         }
         assert local == server
+
+
+def _no_accepted_edit_lost(made: list[tuple[str, dict, dict]]) -> None:
+    ids = [m for m, _, _ in made]
+    answered = {
+        a.mutation_id: a.status
+        for a in db.session.scalars(
+            select(AppliedMutation).where(AppliedMutation.mutation_id.in_(ids))
+        )
+    }
+    assert set(answered) == set(ids)  # every change answered (the id is the key: once)
+    revisions: dict[str, list[dict]] = {}
+    for rev in db.session.scalars(
+        select(RecordRevision).where(RecordRevision.mutation_id.in_(ids))
+    ):
+        revisions.setdefault(rev.mutation_id, []).append(rev.data)
+    conflicts = {
+        c.mutation_id: c.device_data
+        for c in db.session.scalars(select(Conflict).where(Conflict.mutation_id.in_(ids)))
+    }
+    for mutation, before, sent in made:
+        if answered[mutation] == "conflict":
+            assert conflicts[mutation] == sent  # the officer's answers are kept for the admin
+            continue
+        (kept,) = revisions[mutation]  # exactly one revision per applied change
+        changed = {k for k in sent.keys() | before.keys() if sent.get(k) != before.get(k)}
+        assert {k: kept.get(k) for k in changed} == {k: sent.get(k) for k in changed}
 
 
 def _resolve_all(app, rng: random.Random) -> None:

@@ -130,3 +130,25 @@ def test_a_push_from_an_unenrolled_device_is_refused_writes_nothing_and_is_not_r
     assert sleeps == [] and replica.outbox_counts()["pending"] == 1
     with app.app_context():
         assert db.session.get(Record, saved.uuid) is None
+
+
+def test_a_server_that_says_not_now_is_retried_with_backoff(app, demo, tmp_path):
+    """A 507 (disk full) or 503 is temporary: retried with backoff, the outbox kept between."""
+    replica, client = _tablet(app, tmp_path / "a", "officer a")
+    saved = replica.save_record("household", {"head_name": "Vi Văn Tài", "members": 5}, VILLAGE)
+    send = client.transport
+    answers = [507, 503]
+
+    def full_then_fine(method, url, headers, body, timeout):
+        if url.endswith("/sync/push") and answers:
+            status = answers.pop(0)
+            body = {"code": "storage_full", "message": "Máy chủ đã hết chỗ", "message_en": "full"}
+            return status, json.dumps(body).encode()
+        return send(method, url, headers, body, timeout)
+
+    client.transport = full_then_fine
+    sleeps: list[float] = []
+    report = sync_with_retries(replica, client, attempts=5, sleep=sleeps.append)
+    assert report.ok and report.pushed == 1 and len(sleeps) == 2
+    with app.app_context():
+        assert db.session.get(Record, saved.uuid) is not None
