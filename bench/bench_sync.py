@@ -9,13 +9,15 @@ prints a Markdown table of medians (and the raw runs as JSON with --json FILE).
     .venv/bin/python -m bench.bench_sync --backend postgres --runs 3
 
 What is measured, per run, on a fresh database with the demo commune:
-- push: a tablet records `--households` households and `--records` records in all offline
-  (not timed), then pushes its outbox in the app's batches (`Replica.pending_mutations`
-  defaults: 256 kB or 200 records). Request bodies are counted against the records' answers
-  (the payload) to show the envelope's overhead.
+- push: a tablet records `--households` households offline and pushes them (timed apart),
+  then records `--records` contributions and checks offline (not timed) and pushes those:
+  the "push 10,000 records" line. Both in the app's batches (`Replica.pending_mutations`
+  defaults: 256 kB or 200 records). Request bodies as sent (gzip, as the app sends them) and
+  as JSON before compression are counted against the records' answers (the payload).
 - bootstrap: a second tablet enrols (code made beforehand, not timed) and runs one sync
   round, which downloads the whole commune through the paginated change feed and checks the
-  scope digest. Answer bodies are counted against the answers they carry.
+  scope digest. Answer bodies as received (gzip) and as JSON are counted against the
+  answers they carry.
 - photos: a third tablet uploads `--photos` unique JPEGs of ~`--photo-mb` MB through the
   tests' fault-injecting TCP proxy, which resets the connection each time about `--drop-mb`
   MB more (0.75x-1.25x, seeded) have gone up the link, counted across connections (the
@@ -28,6 +30,7 @@ What is measured, per run, on a fresh database with the demo commune:
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import statistics
@@ -35,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync.client import SyncClient, urllib_transport
+from sync.client import GZIP_MAGIC, SyncClient, urllib_transport
 from sync.replica import Replica
 from sync.replicator import SyncReport, _push, enroll, sync_once
 from sync.simulator import photo_bytes
@@ -43,26 +46,40 @@ from tests.live_server import start_live_server
 from tests.pg import create_database, drop_database
 
 VILLAGES = ("01936-T01", "01936-T02", "01936-T03")
+CHECK = {
+    "date": "2026-11-20",
+    "clean_water": True,
+    "water_source": "drilled_well",
+    "hygienic_latrine": True,
+    "bathroom": True,
+    "covered_water_container": True,
+    "clean_house": True,
+    "clean_kitchen": True,
+    "clean_lane": True,
+    "sorts_waste": False,
+    "keeps_livestock": False,
+}
 
 
 class CountingTransport:
-    """urllib transport that counts request and answer body bytes."""
+    """urllib transport that counts request and answer body bytes, on the wire (gzip when
+    the client or server compressed) and as JSON (decompressed)."""
 
     def __init__(self):
-        self.up = self.down = self.requests = 0
+        self.up = self.down = self.down_json = self.requests = 0
 
     def __call__(self, method, url, headers, body, timeout):
         self.requests += 1
         self.up += len(body or b"")
         status, raw = urllib_transport(method, url, headers, body, timeout)
         self.down += len(raw)
+        self.down_json += len(gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw)
         return status, raw
 
 
-def fill(replica: Replica, households: int, records: int) -> int:
-    """Record `records` records offline: households first, then contributions."""
+def fill_households(replica: Replica, households: int) -> list:
     rng = random.Random(1)
-    ids = []
+    out = []
     for n in range(households):
         data = {
             "head_name": f"Nguyễn Văn Hộ {n}",
@@ -70,18 +87,29 @@ def fill(replica: Replica, households: int, records: int) -> int:
             "house_number": str(n),
             "phone": "0912345678",
         }
-        ids.append(replica.save_record("household", data, VILLAGES[n % 3]))
-    for n in range(records - households):
-        h = ids[n % households]
-        data = {
-            "kind": "labour",
-            "quantity": float(rng.randint(1, 5)),
-            "works": "village_road",
-            "works_name": "Đường trục thôn",
-            "date": "2026-11-20",
-            "verified_by": "Trưởng thôn",
-        }
-        replica.save_record("contribution", data, h.village_code, h.uuid)
+        out.append(replica.save_record("household", data, VILLAGES[n % 3]))
+    return out
+
+
+def fill_records(replica: Replica, households: list, records: int) -> int:
+    """Record `records` records offline: labour contributions, and every fifth an
+    environment check of the household."""
+    rng = random.Random(2)
+    for n in range(records):
+        h = households[n % len(households)]
+        if n % 5 == 4:
+            form, data = "environment_check", CHECK
+        else:
+            form = "contribution"
+            data = {
+                "kind": "labour",
+                "quantity": float(rng.randint(1, 5)),
+                "works": "village_road",
+                "works_name": "Đường trục thôn",
+                "date": "2026-11-20",
+                "verified_by": "Trưởng thôn",
+            }
+        replica.save_record(form, data, h.village_code, h.uuid)
     return records
 
 
@@ -92,6 +120,13 @@ def answers_bytes(records) -> int:
 def device_client(replica: Replica, transport, timeout: float = 120) -> SyncClient:
     return SyncClient(
         replica.get_meta("server_url"), replica.get_meta("token"), timeout, transport=transport
+    )
+
+
+def pending_payload(replica: Replica) -> int:
+    return answers_bytes(
+        replica.record(row[0])
+        for row in replica._conn().execute("SELECT uuid FROM records WHERE status = 'pending'")
     )
 
 
@@ -110,13 +145,13 @@ def push_all(replica: Replica, client: SyncClient) -> tuple[float, int, int]:
 def bench_push_and_bootstrap(server, workdir: Path, households: int, records: int) -> dict:
     writer = Replica(workdir / "writer" / "replica.db")
     enroll(writer, server.url, server.enrolment_code(), "writer", "bench")
-    fill(writer, households, records)
-    payload = answers_bytes(
-        writer.record(row[0])
-        for row in writer._conn().execute("SELECT uuid FROM records WHERE status = 'pending'")
-    )
+    homes = fill_households(writer, households)
+    households_s, _, _ = push_all(writer, device_client(writer, CountingTransport()))
+    fill_records(writer, homes, records)
+    payload = pending_payload(writer)
     counter = CountingTransport()
-    push_s, pushed, batches = push_all(writer, device_client(writer, counter))
+    client = device_client(writer, counter)
+    push_s, pushed, batches = push_all(writer, client)
     assert writer.outbox_counts()["pending"] == 0, "push left records in the outbox"
 
     reader = Replica(workdir / "reader" / "replica.db")
@@ -126,20 +161,23 @@ def bench_push_and_bootstrap(server, workdir: Path, households: int, records: in
     enroll(reader, server.url, code, "reader", "bench", transport=down)
     report = sync_once(reader, device_client(reader, down))
     pull_s = time.perf_counter() - started
-    assert report.ok and report.pulled >= records, report
+    assert report.ok and report.pulled >= households + records, report
     pulled_payload = answers_bytes(
         reader.record(row[0]) for row in reader._conn().execute("SELECT uuid FROM records")
     )
     return {
+        "households_push_s": households_s,
         "push_s": push_s,
         "pushed": pushed,
         "push_batches": batches,
         "push_body_bytes": counter.up,
+        "push_json_bytes": client.json_bytes_sent,
         "push_payload_bytes": payload,
         "pull_s": pull_s,
         "pulled": report.pulled,
         "pull_requests": down.requests,
         "pull_body_bytes": down.down,
+        "pull_json_bytes": down.down_json,
         "pull_payload_bytes": pulled_payload,
     }
 
@@ -224,15 +262,23 @@ def table(args: argparse.Namespace, runs: list[dict]) -> str:
         "",
         "| what | median | rate | bytes |",
         "|---|---|---|---|",
+        f"| push {args.households:,} households first | {med('households_push_s'):.2f} s "
+        f"| {args.households / med('households_push_s'):,.0f} records/s | |",
         f"| push {first['pushed']:,} records ({first['push_batches']} batches) "
         f"| {med('push_s'):.2f} s | {first['pushed'] / med('push_s'):,.0f} records/s "
-        f"| {first['push_body_bytes'] / first['pushed']:,.0f} B/record sent, "
-        f"{first['push_body_bytes'] / first['push_payload_bytes']:.2f}x the answers |",
+        f"| {first['push_body_bytes'] / 1e6:.2f} MB sent gzip "
+        f"({first['push_json_bytes'] / 1e6:.2f} MB as JSON) for "
+        f"{first['push_payload_bytes'] / 1e6:.2f} MB of answers: "
+        f"{first['push_body_bytes'] / first['push_payload_bytes']:.2f}x "
+        f"({first['push_json_bytes'] / first['push_payload_bytes']:.2f}x uncompressed) |",
         f"| bootstrap: enrol + pull {first['pulled']:,} records "
         f"({first['pull_requests']} requests) | {med('pull_s'):.2f} s "
         f"| {first['pulled'] / med('pull_s'):,.0f} records/s "
-        f"| {first['pull_body_bytes'] / 2**20:.1f} MB received, "
-        f"{first['pull_body_bytes'] / first['pull_payload_bytes']:.2f}x the answers |",
+        f"| {first['pull_body_bytes'] / 1e6:.2f} MB received gzip "
+        f"({first['pull_json_bytes'] / 1e6:.2f} MB as JSON) for "
+        f"{first['pull_payload_bytes'] / 1e6:.2f} MB of answers: "
+        f"{first['pull_body_bytes'] / first['pull_payload_bytes']:.2f}x "
+        f"({first['pull_json_bytes'] / first['pull_payload_bytes']:.2f}x uncompressed) |",
     ]
     if "photo_s" in first:
         mb = first["photo_payload_bytes"] / 2**20
