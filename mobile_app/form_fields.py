@@ -118,6 +118,12 @@ class FieldBlock(BoxLayout):
             self.input.width = dp(280)
         self.input.bind(text=self._typed)
         row.add_widget(self.input)
+        if t == "date":
+            self.date_button = BigButton(
+                text=tr("pick_date", self.lang), primary=False, size_hint_x=None, width=dp(200)
+            )
+            self.date_button.bind(on_release=lambda *_: self.open_date_picker())
+            row.add_widget(self.date_button)
         self.unit = Label(
             text="", color=TEXT, font_size=FONT, bold=True, halign="left", valign="middle"
         )
@@ -167,6 +173,17 @@ class FieldBlock(BoxLayout):
         box.add_widget(row)
         box.add_widget(self.geo_warning)
         return box
+
+    def open_date_picker(self):
+        from mobile_app.date_picker import DatePicker
+        from mobile_app.dates import parse_day
+
+        def picked(day) -> None:
+            self.input.text = day.isoformat()  # reported through _typed like typing
+
+        picker = DatePicker(parse_day(self.input.text), self.lang, picked)
+        picker.open()
+        return picker
 
     # -- value -----------------------------------------------------------------------------
     @property

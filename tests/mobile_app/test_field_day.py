@@ -176,6 +176,43 @@ def test_house_tidying_check_asks_about_the_fence_only_when_there_is_one(ui):
     assert ui.screen.name == "household"
 
 
+def test_a_date_is_picked_from_the_calendar_and_can_still_be_typed(ui):
+    import datetime as dt
+
+    from kivy.core.window import Window
+
+    from mobile_app.date_picker import DatePicker
+    from mobile_app.dates import shift_month
+    from mobile_app.widgets import BigButton
+
+    ui.tap(ui.by_text("Kiểm tra chỉnh trang nhà cửa", BigButton))
+    form, today = ui.screen, dt.date.today()
+    date = form.blocks["date"]
+    assert date.input.text == today.isoformat()
+    ui.tap(date.date_button)
+    picker = ui.until(
+        lambda: next((w for w in Window.children if isinstance(w, DatePicker)), None),
+        what="the calendar",
+    )
+    ui.until(lambda: picker._anim_alpha == 1, what="the calendar to open")
+    assert picker.day_buttons[today].state == "down"
+    assert picker.next.disabled  # no month after this one: dates cannot be in the future
+    future = [b for d, b in picker.day_buttons.items() if d > today]
+    assert all(b.disabled for b in future)
+    ui.screenshot("date-picker")
+    ui.tap(picker.previous)
+    year, month = shift_month(today.year, today.month, -1)
+    assert picker.month == month and f"Tháng {month}, {year}" == picker.title_label.text
+    ui.tap(picker.day_buttons[dt.date(year, month, 15)])
+    ui.until(lambda: picker not in Window.children, what="the calendar to close")
+    assert date.input.text == f"{year}-{month:02d}-15"
+    assert form.answers["date"] == f"{year}-{month:02d}-15"
+    ui.type_into(date.input, "2025-01-02")  # typing stays possible
+    assert form.answers["date"] == "2025-01-02"
+    ui.tap(ui.by_text("Huỷ", BigButton))
+    assert ui.screen.name == "household"
+
+
 def test_a_check_not_yet_approved_is_deleted_with_a_reason(ui):
     from kivy.core.window import Window
 
