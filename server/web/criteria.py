@@ -56,6 +56,8 @@ def _rows(set_id: str, province: str):
         for item in items:
             for level in item.levels:
                 base = item.thresholds.get(level)
+                if base is None:
+                    continue  # yes/no commune indicators have no threshold (listed apart)
                 rows.append(
                     {
                         "kind": kind,
@@ -99,6 +101,7 @@ def _render(set_id: str, province: str, error=None, status: int = 200):
         province=db.session.get(AdminUnit, province) if province else None,
         provinces=provinces,
         rows=_rows(set_id, province),
+        yes_no=[i for i in criteria.commune_indicators if i.kind == "boolean"],
         communes=communes,
         assigned=assigned,
         levels=LEVELS,
