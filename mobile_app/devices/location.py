@@ -106,32 +106,126 @@ class DesktopLocation(Location):
 
 
 class AndroidLocation(Location):
-    """GPS through android.location.LocationManager with pyjnius. NOT yet run on a device.
+    """GPS through android.location.LocationManager with pyjnius. NOT yet run on a device
+    (no Android build here): the Java calls follow the SDK documentation, the pure parts
+    (`fix_from_android`) and the wiring (against a stand-in jnius) are tested.
 
-    The plan, written out so the first tablet build only has to check it:
-
-    1. Ask for ACCESS_FINE_LOCATION at run time (`android.permissions.request_permissions`);
-       buildozer.spec declares it.
-    2. `LocationManager = activity.getSystemService(Context.LOCATION_SERVICE)`;
-       `requestLocationUpdates(LocationManager.GPS_PROVIDER, 1000, 0, listener, Looper)`
-       where `listener` is a `jnius.PythonJavaClass` implementing
-       `android/location/LocationListener` (`onLocationChanged(Location)`).
-    3. In `onLocationChanged`: read getLatitude(), getLongitude(), getAccuracy() (if
-       hasAccuracy()), getTime() (ms since the epoch, the receiver's time) and
-       isFromMockProvider() (API 18-30; isMock() from API 31), and hand the Fix to the UI
-       thread with Clock.schedule_once: the callback runs on a Java thread.
-    4. `stop()` calls removeUpdates(listener) when the last listener leaves, so the receiver
-       only runs while a form with a location question is open.
+    - Asks for ACCESS_FINE_LOCATION at run time the first time a form wants a position.
+    - Listens to the GPS provider, and to the network provider when enabled (a quick rough
+      first fix indoors; the form keeps the most accurate fix it has seen).
+    - Each android.location.Location becomes a Fix with its accuracy, the receiver's time
+      and the mock flag (isMock() from API 31, isFromMockProvider() before), handed to the
+      UI thread with Clock.schedule_once: listeners run on Android's main thread.
+    - `stop()` removes the listener when the last screen leaves: the receiver only runs
+      while a form with a location question is open.
     """
+
+    PROVIDERS = ("gps", "network")  # LocationManager.GPS_PROVIDER, NETWORK_PROVIDER
+    MIN_TIME_MS, MIN_DISTANCE_M = 1000, 0.0
 
     def __init__(self) -> None:
         super().__init__()
         # Off Android there is no pyjnius and no LocationManager: fail at start-up, loudly.
         if platform != "android":
             raise NotImplementedError("AndroidLocation only runs on Android")
+        self._manager = None
+        self._java_listener = None  # kept referenced while Android may call it
+        self._asked = False
 
     def start(self, on_fix: FixCallback) -> None:
-        raise NotImplementedError("AndroidLocation is not implemented yet; see the class docs")
+        super().start(on_fix)
+        if self._java_listener is None:
+            self._ensure_permission()
+
+    def stop(self, on_fix: FixCallback | None = None) -> None:
+        super().stop(on_fix)
+        if not self._listeners and self._java_listener is not None:
+            self._manager.removeUpdates(self._java_listener)
+            self._java_listener = None
+
+    def _ensure_permission(self) -> None:
+        from android.permissions import Permission, check_permission, request_permissions
+
+        if check_permission(Permission.ACCESS_FINE_LOCATION):
+            self._subscribe()
+        elif not self._asked:
+            self._asked = True
+            request_permissions(
+                [Permission.ACCESS_FINE_LOCATION, Permission.ACCESS_COARSE_LOCATION],
+                lambda _perms, grants: any(grants) and self._subscribe_later(),
+            )
+
+    def _subscribe_later(self) -> None:
+        Clock.schedule_once(lambda _dt: self._listeners and self._subscribe(), 0)
+
+    def _subscribe(self) -> None:
+        from jnius import autoclass
+
+        context = autoclass("android.content.Context")
+        activity = autoclass("org.kivy.android.PythonActivity").mActivity
+        looper = autoclass("android.os.Looper").getMainLooper()
+        sdk = autoclass("android.os.Build$VERSION").SDK_INT
+        self._manager = activity.getSystemService(context.LOCATION_SERVICE)
+        self._java_listener = _java_listener(lambda location: self._from_java(location, sdk))
+        for provider in self.PROVIDERS:
+            if self._manager.isProviderEnabled(provider):
+                self._manager.requestLocationUpdates(
+                    provider, self.MIN_TIME_MS, self.MIN_DISTANCE_M, self._java_listener, looper
+                )
+        last = self._manager.getLastKnownLocation("gps")
+        if last is not None and self.last is None:
+            self._from_java(last, sdk)
+
+    def _from_java(self, location, sdk: int) -> None:
+        fix = fix_from_android(location, sdk)
+        Clock.schedule_once(lambda _dt: self._report(fix), 0)
+
+
+def fix_from_android(location, sdk_int: int) -> Fix:
+    """An android.location.Location (through pyjnius) as a Fix."""
+    accuracy = float(location.getAccuracy()) if location.hasAccuracy() else None
+    moment = dt.datetime.fromtimestamp(location.getTime() / 1000, dt.UTC)
+    mock = location.isMock() if sdk_int >= 31 else location.isFromMockProvider()
+    return Fix(
+        lat=float(location.getLatitude()),
+        lon=float(location.getLongitude()),
+        accuracy=accuracy,
+        time=moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        mock=bool(mock),
+    )
+
+
+def _java_listener(on_location: Callable):
+    """A LocationListener implemented in Python (pyjnius proxy)."""
+    from jnius import PythonJavaClass, java_method
+
+    class Listener(PythonJavaClass):
+        __javainterfaces__ = ["android/location/LocationListener"]
+        __javacontext__ = "app"
+
+        @java_method("(Landroid/location/Location;)V")
+        def onLocationChanged(self, location):  # noqa: N802 (Java's names)
+            on_location(location)
+
+        # The API 31 batch form: an overload, so pyjnius is told its Java name.
+        @java_method("(Ljava/util/List;)V", name="onLocationChanged")
+        def on_location_batch(self, locations):
+            if locations.size():
+                on_location(locations.get(locations.size() - 1))
+
+        @java_method("(Ljava/lang/String;)V")
+        def onProviderEnabled(self, provider):  # noqa: N802
+            pass
+
+        @java_method("(Ljava/lang/String;)V")
+        def onProviderDisabled(self, provider):  # noqa: N802
+            pass
+
+        @java_method("(Ljava/lang/String;ILandroid/os/Bundle;)V")
+        def onStatusChanged(self, provider, status, extras):  # noqa: N802 (before API 29)
+            pass
+
+    return Listener()
 
 
 def location_for_platform() -> Location:
