@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import Photo
+from server.services import photo_thumbs
 from server.services import photos as photo_store
 from server.services.exports import STATUS_LABELS, SUMMARY_HEADER, IndicatorRow, summary_rows
 from server.services.ledger import Ledger, labels
@@ -242,7 +243,8 @@ def build(
             pdf.add_page()
         col, row = i % 2, (i % 6) // 2
         x, y = 12 + col * 96, 32 + row * 82
-        path = photo_store.photo_path(sha)
+        # The pipeline's 1024 px upright copy (no EXIF) when ready; the original until then.
+        path = photo_thumbs.ready_path(sha, "1024") or photo_store.photo_path(sha)
         try:
             pdf.image(str(path), x=x, y=y, w=90, h=64, keep_aspect_ratio=True)
         except Exception:  # a missing or unreadable file must not cost the whole dossier

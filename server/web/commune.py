@@ -17,7 +17,7 @@ from sqlalchemy import select
 from forms import default_registry
 from server.extensions import db
 from server.models import AdminUnit, Device, Photo, Record
-from server.services import photos, totals
+from server.services import photo_thumbs, photos, totals
 from server.services.access import can_access_commune as can_view_commune
 from server.web.auth import login_required
 
@@ -75,11 +75,34 @@ def clock_flagged_devices(commune_code: str) -> dict[str, Device]:
 @bp.get("/photos/<sha256>")
 @login_required
 def photo(sha256: str):
-    if not photos.SHA256_HEX.match(sha256) or db.session.get(Photo, sha256) is None:
+    """The photo as the web shows it: the EXIF-stripped upright copy once the pipeline made
+    it, the original until then."""
+    return _serve_photo(sha256, "web")
+
+
+@bp.get("/photos/<sha256>/thumb/<int:size>")
+@login_required
+def photo_thumb(sha256: str, size: int):
+    """A 256 or 1024 px thumbnail; the original while the pipeline has not made it yet."""
+    if str(size) not in photo_thumbs.KINDS:
+        abort(404)
+    return _serve_photo(sha256, str(size))
+
+
+def _serve_photo(sha256: str, kind: str):
+    photo = db.session.get(Photo, sha256) if photos.SHA256_HEX.match(sha256) else None
+    if photo is None:
         abort(404)
     if not any(can_view_commune(g.user, c) for c in _communes_using(sha256)):
         abort(404)  # 404, not 403: do not confirm a photo exists outside the user's area
-    return send_file(photos.photo_path(sha256), mimetype=db.session.get(Photo, sha256).content_type)
+    ready = photo_thumbs.ready_path(sha256, kind)
+    if ready is not None:  # named by the photo's content: never changes once made
+        response = send_file(ready, mimetype="image/jpeg")
+        response.headers["Cache-Control"] = "private, max-age=86400"
+    else:  # the original, until the copy replaces it
+        response = send_file(photos.photo_path(sha256), mimetype=photo.content_type)
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _communes_using(sha256: str) -> set[str]:
