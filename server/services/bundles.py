@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
+
+from server import security_images
 from server.extensions import db
 from server.models import Device
 from server.services import photos
@@ -24,6 +27,25 @@ class ImportReport:
     replayed: int
     conflicts: int
     photos_added: int
+
+
+def _check_photos(files: dict[str, bytes]) -> None:
+    limit = current_app.config.get("MAX_IMAGE_PIXELS", 50_000_000)
+    for sha, content in files.items():
+        try:
+            fmt = security_images.inspect(content, limit)[0]
+        except security_images.ImageRefused as exc:
+            raise BundleError(
+                "bad_photo",
+                f"Ảnh {sha[:12]}… trong tệp đồng bộ không dùng được: {exc.message} Không nhập gì.",
+                f"Photo {sha[:12]}… in the bundle is unusable: {exc.message_en} Nothing imported.",
+            ) from None
+        if fmt not in photos.ALLOWED_FORMATS:
+            raise BundleError(
+                "bad_photo",
+                f"Ảnh {sha[:12]}… có định dạng {fmt}, không được hỗ trợ. Không nhập gì.",
+                f"Photo {sha[:12]}… is {fmt}, which is not supported. Nothing imported.",
+            )
 
 
 def import_bundle(source: bytes | Path, importer: str) -> ImportReport:
@@ -42,6 +64,7 @@ def import_bundle(source: bytes | Path, importer: str) -> ImportReport:
             "Tệp đồng bộ không thuộc xã của máy này.",
             "The bundle is not for this device's commune.",
         )
+    _check_photos(bundle.photos)  # every photo first: a bad one leaves nothing behind
     added = 0
     for sha, content in bundle.photos.items():
         added += photos.store(sha, content, device.id)[1]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 
+from server import security_images
 from server.extensions import db
 from server.models import Photo
 from server.services import jobs
@@ -42,17 +41,12 @@ def store(sha256: str, content: bytes, device_id: str | None) -> tuple[Photo, bo
             "Ảnh tải lên bị hỏng (mã SHA-256 không khớp). Máy sẽ gửi lại.",
             "The uploaded photo is damaged (SHA-256 mismatch). The device will resend it.",
         )
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-        with Image.open(io.BytesIO(content)) as image:
-            fmt, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise PhotoRejected(
-            "not_an_image",
-            "Tệp gửi lên không phải là ảnh hợp lệ.",
-            "The file is not a valid image.",
-        ) from None
+    try:  # decoded, pixel count bounded first (server/security_images.py)
+        fmt, width, height = security_images.inspect(
+            content, current_app.config.get("MAX_IMAGE_PIXELS", 50_000_000)
+        )
+    except security_images.ImageRefused as exc:
+        raise PhotoRejected(exc.code, exc.message, exc.message_en) from None
     if fmt not in ALLOWED_FORMATS:
         raise PhotoRejected(
             "unsupported_format",
