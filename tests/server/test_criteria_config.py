@@ -295,3 +295,95 @@ def test_who_may_open_and_change_the_page(app, client, officers):
         ).status_code
         == 302
     )
+
+
+def test_province_officer_assigns_a_communes_region_on_the_page(app, client, officers):
+    login(client, "tinh_tn", "pw-tinh_tn")
+    token = csrf_of(client, "/criteria")
+    refused = client.post(
+        "/criteria",
+        data={"action": "partition", "commune": "01", "partition": "TDMNPB", "csrf_token": token},
+    )
+    assert refused.status_code == 422 and "xã của tỉnh" in refused.text
+    no_ref = client.post(
+        "/criteria",
+        data={
+            "action": "partition",
+            "commune": COMMUNE,
+            "partition": "TDMNPB",
+            "csrf_token": token,
+        },
+    )
+    assert no_ref.status_code == 422
+    done = client.post(
+        "/criteria",
+        data={
+            "action": "partition",
+            "commune": COMMUNE,
+            "partition": "TDMNPB",
+            "legal_ref": "QĐ 861/QĐ-TTg (xã đặc biệt khó khăn)",
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 302
+    assert 'data-commune="01936"' in client.get("/criteria").text
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "bql_naphac")
+    page = client.get(f"/communes/{COMMUNE}/indicators").text
+    assert "Vùng/nhóm của xã" in page and '<option value="TDMNPB" selected>' in page
+    # the region's catalogue threshold now applies (17.8: 60% in TDMNPB instead of 70%)
+    assert re.search(
+        r'data-indicator="household_sanitation_3_cong_trinh_3_sach".*?≥ 60%', page, re.S
+    )
+
+
+def _catalogue(**commune_indicator):
+    from pathlib import Path
+
+    from forms.catalogue import parse_catalogue
+
+    item = {
+        "id": "c",
+        "status": "UNVERIFIED",
+        "name": {"vi": "c", "en": "c"},
+        "levels": ["standard"],
+        "kind": "ratio",
+        "unit": "km",
+        "part": {"vi": "a", "en": "a"},
+        "whole": {"vi": "b", "en": "b"},
+        "legal_ref": "318/QĐ-TTg",
+        "thresholds": {"standard": {"default": 0.5, "legal_ref": "r", "demo": True}},
+    }
+    item.update(commune_indicator)
+    raw = {
+        "id": "t",
+        "title": {"vi": "t", "en": "t"},
+        "partition": "region",
+        "partitions": ["TDMNPB"],
+        "levels": ["standard"],
+        "commune_indicators": [item],
+    }
+    return parse_catalogue(Path("t.yaml"), raw)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"kind": "table"}, "kind must be one of"),
+        ({"legal_ref": ""}, "needs its legal_ref"),
+        ({"thresholds": {}}, "no threshold for level"),
+        ({"thresholds": {"standard": {"default": 2, "legal_ref": "r"}}}, "between 0 and 1"),
+        ({"kind": "number", "unit": ""}, "needs a unit"),
+        ({"whole": {}}, "part and whole labels"),
+        ({"levels": ["model"]}, "non-empty subset"),
+    ],
+)
+def test_malformed_commune_indicators_are_refused(change, message):
+    from forms.catalogue import CatalogueError
+
+    with pytest.raises(CatalogueError, match=message):
+        _catalogue(**change)
+    number = _catalogue(
+        kind="number", thresholds={"standard": {"default": 3, "legal_ref": "r", "demo": True}}
+    )
+    assert number.commune_indicators[0].thresholds["standard"].default == 3
