@@ -44,6 +44,9 @@ VILLAGES = (
     (f"{COMMUNE}-T02", "Thôn Bản Mạ", _square(105.980, 22.420, 0.020, 0.015)),
     (f"{COMMUNE}-T03", "Thôn Khuổi Tích", _square(105.960, 22.435, 0.040, 0.015)),
 )
+# Hand-drawn too: a box around the three villages with a margin, so "outside the commune"
+# can be shown on the demo; import the official boundary with `chungsuc import-boundaries`.
+COMMUNE_GEOMETRY = _square(105.955, 22.415, 0.050, 0.040)
 SURNAMES = ("Nguyễn", "Hoàng", "Nông", "Triệu", "Lường", "Ma", "Đinh", "Lý", "Hà", "Lục")
 MIDDLE_MALE = ("Văn", "Đức", "Quang", "Văn", "Minh")
 MIDDLE_FEMALE = ("Thị", "Thị", "Ngọc", "Thu")
@@ -123,6 +126,9 @@ def _units() -> None:
                     geometry_source=GEOMETRY_NOTE,
                 )
             )
+    commune = db.session.get(AdminUnit, COMMUNE)
+    if commune.geometry is None:
+        commune.geometry, commune.geometry_source = COMMUNE_GEOMETRY, GEOMETRY_NOTE
     if db.session.get(SyncScope, COMMUNE) is None:
         db.session.add(SyncScope(commune_code=COMMUNE, last_version=0))
     db.session.commit()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from forms import UnknownForm, default_registry
 from server.extensions import db
 from server.models import Household, IntegrityFlag, Record
 from server.services.integrity_kinds import KINDS
@@ -92,6 +93,13 @@ class Row:
     flag: IntegrityFlag
     household_name: str
     form_id: str
+
+    @property
+    def form_title(self) -> str:
+        try:
+            return default_registry().get(self.form_id).title.vi
+        except UnknownForm:
+            return self.form_id
 
 
 def listing(

@@ -120,26 +120,21 @@ def test_commune_polygon_import_opens_and_closes_flags(app, client, runner, devi
         }
     )
     assert push(client, device, rec).status_code == 200
-    with app.app_context():  # no commune polygon yet; T01 does not cover it
-        kinds = {f.kind for f in db.session.query(IntegrityFlag).filter_by(state="open")}
-        assert kinds == {"outside_village"}
-    far = write(
+    with app.app_context():  # the demo's hand-drawn commune box ends at 22.455
+        flags = db.session.query(IntegrityFlag).filter_by(state="open").all()
+        assert [f.kind for f in flags] == ["outside_commune"]
+        assert "ngoài ranh giới Xã Nà Phặc" in flags[0].reason_vi
+    official = write(
         tmp_path,
-        [
-            feature(
-                COMMUNE,
-                {"type": "Polygon", "coordinates": [square(105.95, 22.41, 0.06, 0.05)]},
-                ten="Xã Nà Phặc",
-            )
-        ],
+        [feature(COMMUNE, {"type": "Polygon", "coordinates": [square(105.95, 22.41, 0.06, 0.1)]})],
         name="xa.geojson",
     )
-    result = runner.invoke(args=["import-boundaries", str(far), "--level", "commune"])
+    result = runner.invoke(args=["import-boundaries", str(official), "--level", "commune"])
     assert result.exit_code == 0, result.output
     assert "flags 01936: +1 mở / opened, 1 đóng / closed" in result.output
-    with app.app_context():
-        open_flags = db.session.query(IntegrityFlag).filter_by(state="open").all()
-        assert [f.kind for f in open_flags] == ["outside_commune"]
-        assert "ngoài ranh giới Xã Nà Phặc" in open_flags[0].reason_vi
+    with app.app_context():  # inside the commune now, still outside its village
+        flags = db.session.query(IntegrityFlag).filter_by(state="open").all()
+        assert [f.kind for f in flags] == ["outside_village"]
+        assert db.session.get(AdminUnit, COMMUNE).geometry_source == "import: xa.geojson"
         commune = shape(db.session.get(AdminUnit, COMMUNE).geometry)
-        assert shapely.equals(commune, shapely.box(105.95, 22.41, 106.01, 22.46))
+        assert shapely.equals(commune, shapely.box(105.95, 22.41, 106.01, 22.51))
