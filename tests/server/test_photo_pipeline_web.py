@@ -54,7 +54,7 @@ def _push_with_photo(client, device, content: bytes, form: str = "contribution")
         f"/api/v1/photos/{sha}", data=content, headers=device.headers, content_type="image/jpeg"
     )
     assert uploaded.status_code == 201
-    return sha, household["uuid"]
+    return sha, household["uuid"], record["uuid"]
 
 
 CHECK_ANSWERS = (
@@ -80,7 +80,7 @@ def test_push_and_upload_return_before_the_pipeline_and_its_results_appear_after
     app, client, device
 ):
     content = _rotated_photo_with_serial()
-    sha, _ = _push_with_photo(client, device, content)
+    sha, _, _ = _push_with_photo(client, device, content)
     with app.app_context():
         assert db.session.get(PhotoMeta, sha) is None
         [job] = [j for j in db.session.query(Job) if j.payload == {"sha256": sha}]
@@ -93,7 +93,7 @@ def test_push_and_upload_return_before_the_pipeline_and_its_results_appear_after
 
 def test_web_photo_routes_serve_the_original_until_the_copies_are_ready(app, client, device):
     content = _rotated_photo_with_serial()
-    sha, _ = _push_with_photo(client, device, content)
+    sha, _, _ = _push_with_photo(client, device, content)
     login(client, "bql_naphac")
     for url in (f"/photos/{sha}", f"/photos/{sha}/thumb/256", f"/photos/{sha}/thumb/1024"):
         response, body = _get(client, url)
@@ -116,11 +116,18 @@ def test_web_photo_routes_serve_the_original_until_the_copies_are_ready(app, cli
 
 
 def test_the_household_gallery_shows_thumbnails(app, client, device):
-    sha, household_id = _push_with_photo(
+    sha, household_id, _ = _push_with_photo(
         client, device, samples.jpeg(samples.scene()), form="environment_check"
     )
     login(client, "bql_naphac")
     html = client.get(f"/communes/01936/households/{household_id}/checks").get_data(as_text=True)
+    assert f'src="/photos/{sha}/thumb/256"' in html and f'href="/photos/{sha}"' in html
+
+
+def test_the_review_record_page_shows_thumbnails(app, client, device):
+    sha, _, record_uuid = _push_with_photo(client, device, samples.jpeg(samples.scene()))
+    login(client, "bql_naphac")
+    html = client.get(f"/records/{record_uuid}").get_data(as_text=True)
     assert f'src="/photos/{sha}/thumb/256"' in html and f'href="/photos/{sha}"' in html
 
 
@@ -149,7 +156,7 @@ def test_the_pdf_dossier_prints_the_upright_thumbnail_without_the_serial(app, cl
 
 
 def test_a_tablet_fetches_a_thumbnail_once_it_is_made(app, client, device):
-    sha, _ = _push_with_photo(client, device, _rotated_photo_with_serial())
+    sha, _, _ = _push_with_photo(client, device, _rotated_photo_with_serial())
     url = f"/api/v1/photos/{sha}/thumbnail"
     pending = client.get(url, headers=device.headers)
     assert pending.status_code == 404 and pending.json["code"] == "thumbnail_pending"
@@ -177,7 +184,7 @@ def _get_api(client, url, device):
 
 
 def test_a_tablet_of_another_commune_gets_no_thumbnail(app, client, device):
-    sha, _ = _push_with_photo(client, device, samples.jpeg(samples.scene()))
+    sha, _, _ = _push_with_photo(client, device, samples.jpeg(samples.scene()))
     Worker(app).run_until_idle()
     other = enrol(app, client, commune="01849")
     response = client.get(f"/api/v1/photos/{sha}/thumbnail", headers=other.headers)
@@ -186,7 +193,7 @@ def test_a_tablet_of_another_commune_gets_no_thumbnail(app, client, device):
 
 def test_a_photo_the_pipeline_could_not_read_is_a_clear_422(app, client, device):
     whole = samples.jpeg(samples.scene((800, 600)))
-    sha, _ = _push_with_photo(client, device, whole[: len(whole) // 2])
+    sha, _, _ = _push_with_photo(client, device, whole[: len(whole) // 2])
     Worker(app).run_until_idle()
     response = client.get(f"/api/v1/photos/{sha}/thumbnail", headers=device.headers)
     assert response.status_code == 422 and response.json["code"] == "photo_unreadable"
