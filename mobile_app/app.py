@@ -25,6 +25,7 @@ from mobile_app.devices.location import Location, location_for_platform
 from mobile_app.devices.scanner import Scanner, scanner_for_platform
 from mobile_app.drafts import Drafts
 from mobile_app.i18n import tr
+from mobile_app.photo_index import PhotoIndex
 from sync.replica import Replica
 
 KV_DIR = Path(__file__).with_name("kv")
@@ -76,6 +77,7 @@ class ChungSucApp(App):
         self.location = location
         self.scanner = scanner
         self.drafts: Drafts | None = None
+        self.photo_index: PhotoIndex | None = None
         self.manager: ScreenManager | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -85,6 +87,7 @@ class ChungSucApp(App):
         self.title = tr("app_title", self.lang)
         self.replica = Replica(self.data_dir / "replica.db")
         self.drafts = Drafts(self.data_dir / "drafts.db")
+        self.photo_index = PhotoIndex(self.data_dir / "photo_index.db")
         self.camera = self.camera or camera_for_platform()
         self.location = self.location or location_for_platform()
         self.scanner = self.scanner or scanner_for_platform()
@@ -136,6 +139,8 @@ class ChungSucApp(App):
             self.replica.close()
         if self.drafts is not None:
             self.drafts.close()
+        if self.photo_index is not None:
+            self.photo_index.close()
 
     # -- text ------------------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **values: Any) -> str:

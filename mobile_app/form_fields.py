@@ -145,7 +145,11 @@ class FieldBlock(BoxLayout):
         # A StackLayout wraps thumbnails onto new lines: portrait fits three, landscape five.
         self.thumbs = StackLayout(spacing=dp(10), size_hint_y=None)
         self.thumbs.bind(minimum_height=self.thumbs.setter("height"))
+        # "looks like a photo of another household", per photo, until that photo is removed
+        self.photo_warnings: dict[str, str] = {}
+        self.photo_warning = WrapLabel(text="", color=WARNING, bold=True)
         box.add_widget(row)
+        box.add_widget(self.photo_warning)
         box.add_widget(self.thumbs)
         return box
 
@@ -248,8 +252,14 @@ class FieldBlock(BoxLayout):
         thumb.add_widget(remove)
         return thumb
 
+    def warn_photo(self, sha256: str, text: str) -> None:
+        self.photo_warnings[sha256] = text
+        self.photo_warning.text = "\n".join(self.photo_warnings.values())
+
     def _remove_photo(self, thumb) -> None:
         self.thumbs.remove_widget(thumb)
+        if self.photo_warnings.pop(thumb.sha256, None) is not None:
+            self.photo_warning.text = "\n".join(self.photo_warnings.values())
         if self.field.multiple:
             self._value = [sha for sha in self._value if sha != thumb.sha256]
         else:

@@ -25,6 +25,7 @@ from mobile_app.form_fields import FieldBlock
 from mobile_app.i18n import tr
 from mobile_app.photo_capture import kept_photo
 from mobile_app.screens.base import BaseScreen
+from sync.phash import PhotoError, image_hashes
 from sync.replica import ValidationFailed
 
 DRAFT_DELAY = 0.4  # seconds: one disk write per pause in typing, not one per key
@@ -161,23 +162,41 @@ class FormScreen(BaseScreen):
             if not path:
                 return  # the officer cancelled: nothing changes
             replica, fix, now = self.app.replica, self.app.location.last, dt.datetime.now(dt.UTC)
+            index, household = self.app.photo_index, self.household_id
 
-            def keep() -> tuple[str, str]:
-                # Stamped with the fix, then shrunk: ~0.2 s here, about a second on a tablet,
-                # so off the UI thread.
-                digest = replica.add_photo(kept_photo(Path(path).read_bytes(), fix, now))
-                return digest, str(replica.photo_path(digest))
+            def keep() -> tuple[str, str, list]:
+                # Stamped with the fix, then shrunk and hashed: ~0.2 s here, about a second
+                # on a tablet, so off the UI thread.
+                content = kept_photo(Path(path).read_bytes(), fix, now)
+                digest = replica.add_photo(content)
+                try:
+                    index.add(digest, image_hashes(content)["phash"])
+                except PhotoError:
+                    pass  # kept_photo read it, so this cannot happen; never block a photo
+                alikes = index.look_alikes(digest, household)
+                return digest, str(replica.photo_path(digest)), alikes
+
+            def kept(result: tuple[str, str, list]) -> None:
+                digest, photo_path, alikes = result
+                block.add_photo(digest, photo_path)
+                if alikes:
+                    block.warn_photo(digest, self._look_alike_text(alikes))
 
             def failed(exc: BaseException) -> None:
                 if not isinstance(exc, OSError):
                     raise exc
                 block.set_error(tr("photo_failed", self.app.lang, error=exc.strerror or exc))
 
-            run_in_background(
-                keep, lambda kept: block.add_photo(*kept), failed, replica, "chungsuc-photo"
-            )
+            run_in_background(keep, kept, failed, replica, "chungsuc-photo")
 
         self.app.camera.take(got)
+
+    def _look_alike_text(self, alikes) -> str:
+        names = []
+        for match in alikes:
+            household = self.app.replica.record(match.household_id)
+            names.append(((household or {}).get("data") or {}).get("head_name") or "?")
+        return tr("photo_look_alike", self.app.lang, households=", ".join(names))
 
     # -- drafts, saving --------------------------------------------------------------------
     def save_draft(self) -> None:
@@ -199,6 +218,7 @@ class FormScreen(BaseScreen):
         except ValidationFailed as failed:
             self._show_errors(failed.errors, lang)
             return
+        self.app.photo_index.attach(saved.uuid, saved.household_id, saved.photos)
         self._forget()
         self.app.records_saved()
         # A new household opens at once: the next thing the officer does is record for it.

@@ -165,6 +165,7 @@ class HouseholdScreen(BaseScreen):
         return ask
 
     def _deleted(self, record_uuid: str) -> None:
+        self.app.photo_index.detach(record_uuid)  # its photos no longer vouch for anyone
         self.app.records_saved()  # the tombstone goes out like any change
         if record_uuid == self.household_id:
             self.go_back()

@@ -213,6 +213,30 @@ def test_a_date_is_picked_from_the_calendar_and_can_still_be_typed(ui):
     assert ui.screen.name == "household"
 
 
+def test_a_look_alike_of_another_households_photo_is_warned_on_the_spot(ui, photos, tmp_path):
+    from mobile_app.devices.camera import DesktopCamera
+    from mobile_app.widgets import BigButton
+
+    sang = ui.screen.household_id  # Lò Văn Sáng's check holds the second photo
+    copy = tmp_path / "chup-lai.jpg"
+    with Image.open(photos[1]) as original:  # the same picture, resized and re-compressed
+        original.resize((640, 480)).save(copy, quality=60)
+    ui.app.camera = DesktopCamera(queue=[copy])
+    ui.app.show("household", household_id=AN["uuid"], back_to="households")
+    ui.tap(ui.by_text("Kiểm tra môi trường, vệ sinh", BigButton))
+    block = ui.screen.blocks["photos"]
+    ui.tap(block.photo_button)
+    ui.until(lambda: block.value, what="the photo")
+    ui.until(lambda: block.photo_warning.text, what="the look-alike warning")
+    assert "giống ảnh đã gắn cho hộ Lò Văn Sáng" in block.photo_warning.text
+    ui.screen.ids.scroll.scroll_y = 0  # the photos are the last question
+    ui.screenshot("form-photo-look-alike")
+    ui.tap(block.thumbs.children[0].children[0])  # removed: the warning goes with it
+    assert block.photo_warning.text == "" and block.value == []
+    ui.tap(ui.by_text("Huỷ", BigButton))
+    ui.app.show("household", household_id=sang, back_to="households")
+
+
 def test_a_check_not_yet_approved_is_deleted_with_a_reason(ui):
     from kivy.core.window import Window
 
