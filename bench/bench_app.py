@@ -22,7 +22,9 @@ What each line calls:
   record and its outbox entry in one transaction, WAL, synchronous=FULL: an fsync each).
 - photo: a 12 MP camera JPEG (4000x3000, EXIF with GPS and camera tags): `stamp` (GPS fix
   spliced into EXIF), `prepare_photo` (long edge 1600, quality 80), `add_photo` (SHA-256
-  and an atomic file write).
+  and an atomic file write), `sync.phash.image_hashes` of the kept photo; then the
+  look-alike check (`mobile_app.photo_index.PhotoIndex.look_alikes`) against
+  `--indexed-photos` photos attached to 2,000 households.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from mobile_app.photo_index import PhotoIndex
 from mobile_app.photo_stamp import stamp
 from sync.envelope import Envelope, new_id, utc_now
+from sync.phash import image_hashes
 from sync.photo_prep import prepare_photo
 from sync.replica import Replica
 
@@ -226,6 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, list[float]]:
     samples["photo: stamp the GPS fix into EXIF (12 MP)"] = []
     samples["photo: prepare_photo 12 MP -> long edge 1600"] = []
     samples["photo: add_photo (SHA-256, atomic write)"] = []
+    samples["photo: perceptual hash of the kept photo (sync.phash)"] = []
     for content in photos:
         t0 = time.perf_counter()
         stamped = stamp(content, 22.4205, 105.9712, 6.5, when)
@@ -234,12 +239,27 @@ def run(args: argparse.Namespace) -> dict[str, list[float]]:
         t2 = time.perf_counter()
         replica.add_photo(prepared)
         t3 = time.perf_counter()
+        image_hashes(prepared)
+        samples["photo: perceptual hash of the kept photo (sync.phash)"].append(
+            time.perf_counter() - t3
+        )
         samples["photo: stamp the GPS fix into EXIF (12 MP)"].append(t1 - t0)
         samples["photo: prepare_photo 12 MP -> long edge 1600"].append(t2 - t1)
         samples["photo: add_photo (SHA-256, atomic write)"].append(t3 - t2)
         sizes.append((len(content), len(prepared)))
     with Image.open(io.BytesIO(prepared)) as im:
         assert max(im.size) == 1600, im.size
+    index = PhotoIndex(workdir / "photo_index.db")
+    rng = random.Random(5)
+    for n in range(args.indexed_photos):  # a season of photos on one tablet
+        sha = f"{n:064x}"
+        index.add(sha, f"{rng.getrandbits(64):016x}")
+        index.attach(f"record-{n}", f"household-{n % 2000}", [sha])
+    newest = f"{args.indexed_photos - 1:064x}"
+    samples[f"photo: look-alike check against {args.indexed_photos} indexed photos"] = timed(
+        lambda: index.look_alikes(newest, "household-new"), args.repeat
+    )
+    index.close()
     samples["_photo_bytes_in_out"] = [statistics.median(s[0] for s in sizes)] + [
         statistics.median(s[1] for s in sizes)
     ]
@@ -283,6 +303,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--photos", type=int, default=10)
+    parser.add_argument("--indexed-photos", type=int, default=5000)
     parser.add_argument("--json", type=Path, help="also write the raw samples here")
     args = parser.parse_args()
     samples = run(args)
