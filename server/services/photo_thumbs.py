@@ -3,8 +3,9 @@
 Each is named by the original's SHA-256 (content-addressed like the original: the name says
 which photo it was made from, so no table maps them):
 
-- ``<sha>.web.jpg``  upright, long edge at most 2048 px, GPS and capture time kept, nothing
-  that identifies the device (photo_exif.cleaned): what the web shows when a photo is opened;
+- ``<sha>.web.jpg``  upright, long edge at most 1600 px (what the tablet uploads anyway, see
+  sync.photo_prep; a 12 MP file then decodes at half scale), GPS and capture time kept,
+  nothing that identifies the device (photo_exif.cleaned): what the web shows when opened;
 - ``<sha>.1024.jpg`` upright, no EXIF: the PDF dossier;
 - ``<sha>.256.jpg``  upright, no EXIF: galleries, lists and the tablet.
 
@@ -25,7 +26,7 @@ from server.extensions import db
 from server.models import PhotoMeta
 from server.services.photos import photo_path
 
-WEB_LONG_EDGE = 2048
+WEB_LONG_EDGE = 1600
 THUMB_SIZES = (1024, 256)
 KINDS = ("web", *(str(size) for size in THUMB_SIZES))
 QUALITY = {"web": 85, "1024": 80, "256": 75}

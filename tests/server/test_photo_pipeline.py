@@ -69,7 +69,7 @@ def test_a_stamped_camera_photo_gives_gps_time_hashes_and_upright_copies(app, cl
     assert {"phash": row.phash, "dhash": row.dhash} == phash.image_hashes(content)
     assert copy(app, sha, "256").size == (192, 256)
     assert copy(app, sha, "1024").size == (768, 1024)
-    assert copy(app, sha, "web").size == (1200, 1600)  # under 2048: kept at full size
+    assert copy(app, sha, "web").size == (1200, 1600)  # long edge 1600: kept as it is
 
 
 def test_the_web_copy_keeps_gps_and_time_but_no_serial_or_owner(app, client, device):
