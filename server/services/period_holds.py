@@ -98,9 +98,12 @@ def after_push(
         if out["status"] == "applied" and not out.get("replayed")
     ]
     holds = open_holds(touched)
+    records = {
+        r.uuid: r for r in db.session.scalars(select(Record).where(Record.uuid.in_(set(touched))))
+    }
     made: list[PeriodHold] = []
     for uuid in dict.fromkeys(touched):
-        record = db.session.get(Record, uuid)
+        record = records.get(uuid)
         old = before.get(uuid)
         if record is None or (old is not None and record.revision == old.revision):
             continue  # the same observation sent again: nothing changed
