@@ -221,3 +221,33 @@ def test_document_photos_are_checked_for_exact_reuse_only(app, client, device, d
         ("duplicate_photo", houses[0]["uuid"]),
         ("duplicate_photo", houses[2]["uuid"]),
     }
+
+
+def test_the_real_photo_pipeline_raises_the_flags_after_the_push(app, client, device):
+    """Records first, photos after (as a tablet syncs): the worker runs the photo pipeline,
+    whose listener computes the flags from the EXIF the tablet stamped and the hashes."""
+    from mobile_app.photo_stamp import stamp
+    from server.services.worker import Worker
+
+    when = dt.datetime.now(dt.UTC)
+    copies = variants()
+    near_house = stamp(copies["original"], 22.4276, 105.9701, 6.0, when)
+    far_away = stamp(copies["recompressed"], 22.43, 105.99, 6.0, when)  # T02, 2 km off
+    other = stamp(jpeg(scene(41)), 22.4275, 105.97, 6.0, when)
+    houses = [home(f"Hộ {n}") for n in range(3)]
+    shas = [hashlib.sha256(c).hexdigest() for c in (near_house, far_away, other)]
+    recs = [with_photo(h, s) for h, s in zip(houses, shas, strict=True)]
+    assert push(client, device, *houses, *recs).status_code == 200
+    assert open_flags(app) == {}  # the photos have not arrived yet
+    with app.app_context():
+        for sha, content in zip(shas, (near_house, far_away, other), strict=True):
+            photos.store(sha, content, device.device_id)
+        db.session.commit()
+    assert Worker(app).run_until_idle() >= 3  # and the demo's own photos
+    found = open_flags(app)
+    assert set(found) == {
+        ("near_duplicate_photo", houses[0]["uuid"]),
+        ("near_duplicate_photo", houses[1]["uuid"]),
+        ("far_from_household", houses[1]["uuid"]),
+        ("outside_village", houses[1]["uuid"]),
+    }
