@@ -25,7 +25,7 @@ from sqlalchemy import select
 from forms.catalogue import DEMO_LABEL, CriteriaSet, Indicator, catalogues
 from server.extensions import db
 from server.models import AdminUnit, Household, HouseholdCheckFact, Record
-from server.services import commune_indicators, criteria_config
+from server.services import commune_indicators, criteria_config, period_holds
 
 MIN_COVERAGE = 0.8
 DEFAULT_SET = "ntm-2021-2025"
@@ -87,7 +87,8 @@ def _active_households(commune_code: str) -> set[str]:
             Record.deleted.is_(False),
         )
     )
-    return {r.uuid for r in rows}
+    # a household deleted inside a locked period still counts until the board reopens it
+    return {r.uuid for r in rows} | period_holds.held_deleted_households(commune_code)
 
 
 def _checks(commune_code: str, form_id: str, as_of: dt.datetime | None) -> list[Any]:

@@ -163,6 +163,20 @@ def release(record_uuids: Iterable[str], actor: str) -> int:
     return len(holds)
 
 
+def held_deleted_households(commune_code: str) -> set[str]:
+    """Households whose deletion is held in a locked period (still counted as active)."""
+    return set(
+        db.session.scalars(
+            select(PeriodHold.record_uuid).where(
+                PeriodHold.commune_code == commune_code,
+                PeriodHold.released_at.is_(None),
+                PeriodHold.form_id == "household",
+                PeriodHold.kind == "delete",
+            )
+        )
+    )
+
+
 def held_answers(commune_code: str, household_ids: list[str] | None) -> list[Any]:
     """Approved answers kept by open holds, as rows shaped like indicators_facts' query."""
     query = select(PeriodHold).where(

@@ -178,3 +178,31 @@ def test_record_page_shows_the_forms_labels_vietnamese_first(app, client, device
     assert '<tr data-field="head_name"><th>Chủ hộ <span class="en">Head of household</span>' in page
     assert 'data-field="members"' in page and "Lò Văn Páo" in page
     assert "<th>head_name</th>" not in page
+
+
+def test_a_household_deleted_in_a_locked_period_still_counts_until_decided(app, client, device):
+    approve_all_checks(app)
+    with app.app_context():
+        row = next(
+            r
+            for r in indicators.rollup(COMMUNE).results
+            if r.indicator.id == "clean_water_households"
+        )
+        active = row.active
+    household = envelope(data={"head_name": "Hộ mới", "members": 2})
+    assert push(client, device, household).status_code == 200
+    lock_this_month(app)
+    tomb = tombstone_of(app, household["uuid"])
+    answer = push(client, device, tomb)
+    assert answer.status_code == 200, answer.json
+    with app.app_context():
+        hold = db.session.scalar(
+            select(PeriodHold).where(PeriodHold.record_uuid == household["uuid"])
+        )
+        assert hold.kind == "delete" and hold.form_id == "household"
+        row = next(
+            r
+            for r in indicators.rollup(COMMUNE).results
+            if r.indicator.id == "clean_water_households"
+        )
+        assert row.active == active + 1  # the coverage the board locked does not move
