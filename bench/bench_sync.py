@@ -7,6 +7,7 @@ prints a Markdown table of medians (and the raw runs as JSON with --json FILE).
 
     .venv/bin/python -m bench.bench_sync --backend sqlite --runs 3
     .venv/bin/python -m bench.bench_sync --backend postgres --runs 3
+    .venv/bin/python -m bench.bench_sync --photos 0 --no-gzip   # the same without compression
 
 What is measured, per run, on a fresh database with the demo commune:
 - push: a tablet records `--households` households offline and pushes them (timed apart),
@@ -65,10 +66,14 @@ class CountingTransport:
     """urllib transport that counts request and answer body bytes, on the wire (gzip when
     the client or server compressed) and as JSON (decompressed)."""
 
+    plain = False  # --no-gzip: never ask for compressed answers
+
     def __init__(self):
         self.up = self.down = self.down_json = self.requests = 0
 
     def __call__(self, method, url, headers, body, timeout):
+        if self.plain:
+            headers = {k: v for k, v in headers.items() if k != "Accept-Encoding"}
         self.requests += 1
         self.up += len(body or b"")
         status, raw = urllib_transport(method, url, headers, body, timeout)
@@ -118,9 +123,11 @@ def answers_bytes(records) -> int:
 
 
 def device_client(replica: Replica, transport, timeout: float = 120) -> SyncClient:
-    return SyncClient(
+    client = SyncClient(
         replica.get_meta("server_url"), replica.get_meta("token"), timeout, transport=transport
     )
+    client.compress = not CountingTransport.plain
+    return client
 
 
 def pending_payload(replica: Replica) -> int:
@@ -302,7 +309,9 @@ def main() -> None:
     parser.add_argument("--photo-mb", type=float, default=3.0)
     parser.add_argument("--drop-mb", type=float, default=1.0)
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    parser.add_argument("--no-gzip", action="store_true", help="plain JSON both ways")
     args = parser.parse_args()
+    CountingTransport.plain = args.no_gzip
     photo_runs = args.runs if args.photo_runs is None else args.photo_runs
     runs = []
     for i in range(args.runs):
