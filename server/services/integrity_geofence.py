@@ -8,22 +8,19 @@ hole, counts as inside (`covers`), so the server and the tablet never disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
-from shapely.ops import nearest_points
 from sqlalchemy import select
 
 from server.extensions import db
 from server.models import AdminUnit
-from sync.geo import haversine_m
+from sync.geo import EARTH_RADIUS_M
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """Where one point lies against its commune and its village (None: no polygon known)."""
 
     in_commune: bool | None
@@ -58,6 +55,8 @@ class Fence:
         self._array = np.array([self.villages[c] for c in self.codes] + [None], dtype=object)
         self._index = {c: i for i, c in enumerate(self.codes)}
         self.tree = shapely.STRtree(self._array[:-1]) if self.codes else None
+        self._boundaries = None
+        self._commune_boundary = None
 
     @classmethod
     def load(cls, commune_code: str) -> Fence:
@@ -98,23 +97,43 @@ class Fence:
             hits = self.tree.query(pts[stray], predicate="covered_by")
             for i, tree_i in zip(hits[0], hits[1], strict=True):
                 found.setdefault(int(stray[i]), self.codes[int(tree_i)])
+        out_commune = ~in_commune if self.commune is not None else np.zeros(n, bool)
+        distances = self._distances(pts, idx, out_commune, known & ~in_village)
         out = []
         for i in range(n):
             village_ok = bool(in_village[i]) if known[i] else None
             commune_ok = bool(in_commune[i]) if self.commune is not None else None
-            distance = None
-            if commune_ok is False:
-                distance = _distance_m(self.commune, lons[i], lats[i])
-            elif village_ok is False:
-                distance = _distance_m(self.villages[points[i][2]], lons[i], lats[i])
-            out.append(Placement(commune_ok, village_ok, found.get(i), distance))
+            out.append(Placement(commune_ok, village_ok, found.get(i), distances.get(i)))
         return out
 
+    def _distances(self, pts, idx, out_commune, out_village) -> dict[int, float]:
+        """Metres from each stray point to the polygon it should be in (the commune if it
+        is outside the commune, else its village): shortest lines in one vectorised call,
+        then great-circle lengths."""
+        stray = np.nonzero(out_commune | out_village)[0]
+        if not len(stray):
+            return {}
+        if self._boundaries is None:
+            self._boundaries = shapely.boundary(self._array[:-1]) if self.codes else None
+            self._commune_boundary = self.commune.boundary if self.commune is not None else None
+        targets = np.array(
+            [self._commune_boundary if out_commune[i] else self._boundaries[idx[i]] for i in stray],
+            dtype=object,
+        )
+        coords = shapely.get_coordinates(shapely.shortest_line(targets, pts[stray]))
+        near, far = coords[0::2], coords[1::2]
+        metres = haversine_array(near[:, 1], near[:, 0], far[:, 1], far[:, 0])
+        return {int(i): float(m) for i, m in zip(stray, metres, strict=True)}
 
-def _distance_m(geom, lon: float, lat: float) -> float:
-    """Metres from the point to the nearest point of the polygon (great-circle)."""
-    near, _ = nearest_points(geom.boundary, shapely.Point(lon, lat))
-    return haversine_m(lat, lon, near.y, near.x)
+
+def haversine_array(lat1, lon1, lat2, lon2):
+    """sync.geo.haversine_m over numpy arrays (degrees in, metres out)."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    a = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 def fences(commune_codes: Iterable[str]) -> dict[str, Fence]:
