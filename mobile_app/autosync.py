@@ -8,7 +8,8 @@ thread. The worker runs `sync.replicator.sync_once` rounds:
 - every `period` seconds even with nothing to send, to receive the board's decisions;
 - at once when the officer taps "sync now" (`request()`), whatever the backoff says.
 
-After a round that could not reach the server, the next automatic attempt waits with
+After a round that could not reach the server, or that the server answered "not now"
+(5xx such as 507 disk full, 429: `SyncReport.temporary`), the next automatic attempt waits with
 exponential backoff and full jitter (AWS's "full jitter": uniform(0, min(cap, base*2^n))),
 so the tablets of a commune that regain coverage together do not retry together, and a
 tablet out of coverage for a day does not drain its battery trying. A round the server
@@ -47,7 +48,7 @@ class Backoff:
         if report is not None and report.ok:
             self.failures = 0
             return None
-        if report is not None and report.offline:
+        if report is not None and (report.offline or report.temporary):
             self.failures += 1
             ceiling = min(self.cap, self.base * 2**self.failures)
             return max(MIN_DELAY, self.rng.uniform(0, ceiling))

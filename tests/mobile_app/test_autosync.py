@@ -89,6 +89,8 @@ def test_backoff_grows_with_full_jitter_resets_on_success_and_waits_long_after_a
     assert len(set(delays)) == len(delays)  # drawn: tablets do not retry in step
     assert backoff.failures == 8
     assert backoff.after(SyncReport()) is None and backoff.failures == 0
+    busy = backoff.after(SyncReport(ok=False, temporary=True, error="507"))  # "not now"
+    assert MIN_DELAY <= busy <= 4.0 and backoff.failures == 1
     assert backoff.after(SyncReport(ok=False, error="revoked")) == 60.0  # refused: wait the cap
     assert backoff.after(None) == 60.0  # a crashed round too
 

@@ -103,5 +103,24 @@ def test_every_screen_fits(ui, orientation, lang):
         assert tuple(Window.size) == ORIENTATIONS[orientation]
         problems[name] = overflowing(ui.screen)
         ui.screenshot(f"{name}-{orientation}-{lang}")
+    for name, popup in dialogs(ui):
+        ui.until(lambda p=popup: p._anim_alpha == 1, what=f"the {name} to open")
+        problems[name] = overflowing(popup)
+        ui.screenshot(f"{name}-{orientation}-{lang}")
+        popup.dismiss()
+        ui.until(lambda p=popup: p not in Window.children, what=f"the {name} to close")
     ui.app.screen("form").cancel()
     assert not any(problems.values()), problems
+
+
+def dialogs(ui):
+    """The popups over the screens: the calendar of a date question, the delete dialog."""
+    from mobile_app.delete_dialog import DeleteDialog
+
+    show(ui, "form")
+    yield "date-picker", ui.screen.blocks["date"].open_date_picker()
+    ui.app.show("household", household_id=AN["uuid"], back_to="households")
+    title = ui.app.tr("record_contribution")
+    dialog = DeleteDialog(ui.app.replica, AN["uuid"], title, ui.app.lang, lambda _uuid: None)
+    dialog.open()
+    yield "delete-dialog", dialog
