@@ -260,6 +260,8 @@ def serve(host, port, workers, job_worker) -> None:
 
     from server import create_app
 
+    # Rate-limit counters shared by the workers (server/security_storage.py), not per process.
+    os.environ.setdefault("RATELIMIT_STORAGE_URI", "sqlite-file://ratelimits.sqlite3")
     app = create_app()
     click.echo(f"Chung Sức is running at http://{host}:{port}/")
     with app.app_context():

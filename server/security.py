@@ -9,10 +9,11 @@ a 400 that names the problem, on both databases alike.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -34,6 +35,31 @@ class NulRejected(BadRequest):
     """A 400 whose message the error handlers show as it is."""
 
     vi, en = NUL_MESSAGE
+
+
+class CsrfRejected(BadRequest):
+    vi = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi thử lại."
+    en = "The form has expired or is not valid. Reload the page and try again."
+
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf", "")
+    return bool(sent and expected) and hmac.compare_digest(sent, expected)
+
+
+def require_csrf() -> None:
+    """Every write to a web page needs the session's CSRF token, for every route, present
+    and future (the API's writes are checked by server.api.users / device tokens)."""
+    if request.method not in UNSAFE or request.endpoint is None:
+        return  # reads, and unknown routes (404/405 as usual)
+    if request.path.startswith("/api/"):
+        return
+    if not csrf_ok():
+        raise CsrfRejected()
 
 
 def _has_nul(value: Any, depth: int = 0) -> bool:
@@ -106,6 +132,7 @@ def init_app(app: Flask) -> None:
         # limits and the audit log see the visitor's address, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(reject_nul)
+    app.before_request(require_csrf)
     app.after_request(add_headers)
     from server import security_limits
 

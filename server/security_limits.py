@@ -12,20 +12,23 @@ Login failures are counted three ways (each its own counter):
   - one username, any addresses    LOGIN_LIMIT_USER     (many machines trying one name)
 Enrolment failures are counted per address (ENROL_LIMIT_IP).
 
-Storage (RATELIMIT_STORAGE_URI): counters live in memory by default, which is per process:
-with gunicorn's W workers a client may get up to W times each limit. `chungsuc serve` runs 2
-workers, so 5 wrong passwords become at most 10 per window. Point RATELIMIT_STORAGE_URI at a
-shared store (`redis://host:6379`, `memcached://host:11211`) when the app runs on several
-workers or hosts; see docs/administration.md.
+Storage (RATELIMIT_STORAGE_URI): `memory://` (the default for create_app) is per process:
+with gunicorn's W workers a client could get W times each limit. `chungsuc serve` therefore
+uses `sqlite-file://ratelimits.sqlite3` (a file in the instance folder shared by the workers of
+one host, server/security_storage.py) unless RATELIMIT_STORAGE_URI says otherwise; several
+hosts need `redis://host:6379` or `memcached://host:11211`. See docs/administration.md.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+
+from server import security_storage  # noqa: F401  (registers sqlite-file:// with limits)
 
 LOCKOUT = {
     "auth.login": (
@@ -109,10 +112,20 @@ def _locked_out(exc: RateLimitExceeded):
     return response
 
 
+def storage_uri(uri: str, instance_path: str) -> str:
+    """A relative sqlite-file:// store lives in the instance folder (`chungsuc serve`)."""
+    if uri.startswith("sqlite-file://") and not uri.startswith("sqlite-file:///"):
+        return "sqlite-file://" + str(Path(instance_path) / uri[len("sqlite-file://") :])
+    return uri
+
+
 def init_app(app: Flask) -> None:
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(
+        app.config["RATELIMIT_STORAGE_URI"], app.instance_path
+    )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # A shared store that is down must not stop every login: fall back to per-process memory.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

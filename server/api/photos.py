@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from server.api.auth import device_required
 from server.api.errors import api_abort, error_body
-from server.api.schemas import PhotoSchema
+from server.api.schemas import PhotoSchema, binary_body
 from server.extensions import db
 from server.models import Photo, PhotoMeta, Record
 from server.services import photo_thumbs, photos
 
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos", description="Photos")
 
 
@@ -40,6 +41,7 @@ def status(sha256):
 
 @blp.put("/<sha256>")
 @device_required
+@blp.doc(**binary_body("the photo file; its type is read from its bytes", PHOTO_TYPES))
 @blp.response(201, PhotoSchema)
 @blp.alt_response(200, schema=PhotoSchema, description="already stored")
 def upload(sha256):

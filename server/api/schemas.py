@@ -206,3 +206,15 @@ class ChecksumSchema(Schema):
     count = fields.Integer(required=True)
     digest = fields.String(required=True)
     version = fields.Integer(required=True, metadata={"description": "feed position it covers"})
+
+
+def binary_body(description: str, types=("application/octet-stream",)) -> dict:
+    """OpenAPI requestBody of an endpoint that reads raw bytes (photos, upload chunks)."""
+    schema = {"type": "string", "format": "binary"}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {t: {"schema": schema} for t in types},
+        }
+    }

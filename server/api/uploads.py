@@ -13,6 +13,7 @@ from server.api.schemas import (
     PhotoSchema,
     UploadCreateSchema,
     UploadStateSchema,
+    binary_body,
 )
 from server.extensions import db
 from server.models import Upload
@@ -74,6 +75,7 @@ def state(upload_id):
 
 @blp.put("/<uuid:upload_id>")
 @device_required
+@blp.doc(**binary_body("the next bytes of the photo, starting at `offset`"))
 @blp.arguments(ChunkQuerySchema, location="query")
 @blp.response(200, UploadStateSchema)
 def chunk(query, upload_id):

@@ -180,3 +180,48 @@ def test_many_good_enrolments_from_one_office_are_not_limited(app, units):
     office = visitor(app, "10.3.0.3")
     for _ in range(12):
         assert enrol(office, _code(app)).status_code == 201
+
+
+def test_workers_sharing_the_sqlite_file_store_count_together(app, people, database_url, tmp_path):
+    """Two app instances stand for two gunicorn workers: with the file store (what
+    `chungsuc serve` uses) failures on either count towards one limit; with memory:// they
+    would not."""
+    from server import create_app
+
+    store = f"sqlite-file://{tmp_path / 'limits' / 'ratelimits.sqlite3'}"
+    workers = [
+        create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test",
+                "PHOTO_DIR": str(tmp_path / "photos"),
+                "RATELIMIT_STORAGE_URI": store,
+            }
+        )
+        for _ in range(2)
+    ]
+    first, second = (visitor(w, "10.4.0.1") for w in workers)
+    fail(first, BOARD, 3)
+    fail(second, BOARD, 2)
+    assert attempt(first, BOARD, PASSWORD).status_code == 429
+    assert attempt(second, BOARD, PASSWORD).status_code == 429
+    assert attempt(visitor(workers[1], "10.4.0.2"), BOARD, PASSWORD).status_code == 302
+    from server.extensions import db
+
+    for worker in workers:
+        with worker.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_relative_file_store_lives_in_the_instance_folder():
+    from server.security_limits import storage_uri
+
+    assert (
+        storage_uri("sqlite-file://r.sqlite3", "/srv/inst") == "sqlite-file:///srv/inst/r.sqlite3"
+    )
+    assert (
+        storage_uri("sqlite-file:///abs/r.sqlite3", "/srv/inst") == "sqlite-file:///abs/r.sqlite3"
+    )
+    assert storage_uri("redis://cache:6379", "/srv/inst") == "redis://cache:6379"
