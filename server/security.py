@@ -13,7 +13,7 @@ import hmac
 import json
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -38,8 +38,14 @@ class NulRejected(BadRequest):
 
 
 class CsrfRejected(BadRequest):
-    vi = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi thử lại."
-    en = "The form has expired or is not valid. Reload the page and try again."
+    vi = (
+        "Yêu cầu không hợp lệ: biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. "
+        "Hãy tải lại trang rồi thử lại."
+    )
+    en = (
+        "Bad request: the form has expired or lacks its security token. "
+        "Reload the page and try again."
+    )
 
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -52,11 +58,15 @@ def csrf_ok() -> bool:
 
 
 def require_csrf() -> None:
-    """Every write to a web page needs the session's CSRF token, for every route, present
-    and future (the API's writes are checked by server.api.users / device tokens)."""
+    """Every write of a logged-in web user needs the session's CSRF token, for every route,
+    present and future (the API's writes are checked by server.api.users / device tokens).
+
+    A visitor without a login has nothing a forged request could act as: their writes are
+    refused by login_required (a redirect to the login page), and the two forms open to them,
+    login and logout, check the token in their views."""
     if request.method not in UNSAFE or request.endpoint is None:
         return  # reads, and unknown routes (404/405 as usual)
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or getattr(g, "user", None) is None:
         return
     if not csrf_ok():
         raise CsrfRejected()

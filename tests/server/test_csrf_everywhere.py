@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-CSRF_TEXT = "Biểu mẫu đã hết hạn hoặc không hợp lệ"
+CSRF_TEXT = "biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ"
 
 
 def unsafe_rules(app, api: bool):
@@ -92,13 +92,20 @@ def test_every_web_write_needs_the_csrf_token(app, sysadmin):
     assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
 
 
-def test_a_visitor_without_a_session_is_refused_as_well(app, demo):
+def test_a_visitor_without_a_login_writes_nothing(app, demo):
+    """Without a login there is no one to impersonate: every write is sent to the login page
+    (or refused), the login form itself checks its token, and nothing is written."""
     client = app.test_client()
     before = row_counts(app)
     for rule, methods in unsafe_rules(app, api=False):
         for method in methods:
             answer = client.open(sample_url(rule), method=method, data={"csrf_token": "x"})
-            assert answer.status_code == 400, (rule.rule, answer.status_code)
+            refused = answer.status_code in (400, 401, 403, 404) or (
+                answer.status_code == 302 and "/login" in answer.headers["Location"]
+            )
+            assert refused, (rule.rule, answer.status_code)
+    login = client.post("/login", data={"username": "bql_naphac", "password": "chungsuc-demo"})
+    assert login.status_code == 400 and CSRF_TEXT in login.get_data(as_text=True)
     assert row_counts(app) == before
 
 

@@ -69,8 +69,8 @@ def test_web_errors_are_pages_in_vietnamese_first(app, client, demo):
     web_error(
         client.post("/logout", data={}),
         400,
-        "Biểu mẫu đã hết hạn hoặc không hợp lệ",
-        "The form has expired or is not valid",
+        "Yêu cầu không hợp lệ: biểu mẫu đã hết hạn",
+        "Bad request: the form has expired",
     )
     app.config["MAX_CONTENT_LENGTH"] = 1024
     too_big = client.post(
