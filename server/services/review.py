@@ -124,17 +124,17 @@ def decide(
                 f"Kỳ báo cáo “{period.name}” đã khoá; hãy mở lại kỳ trước khi duyệt.",
                 f"Reporting period “{period.name}” is locked; reopen it before reviewing.",
             )
+    scope = lock_scope(commune)  # holds are made under this lock too (push)
     held = period_holds.locked_hold(uuids)
     if held is not None:
+        name = held[1].name
+        db.session.rollback()  # let go of the scope lock
         raise ReviewError(
             409,
             "needs_reopening",
-            f"Hồ sơ có thay đổi gửi vào kỳ đã khoá “{held[1].name}”; "
-            "hãy mở lại kỳ trước khi duyệt.",
-            f"The record was changed in the locked period “{held[1].name}”; "
-            "reopen it before reviewing.",
+            f"Hồ sơ có thay đổi gửi vào kỳ đã khoá “{name}”; hãy mở lại kỳ trước khi duyệt.",
+            f"The record was changed in the locked period “{name}”; reopen it before reviewing.",
         )
-    scope = lock_scope(commune)
     now = utcnow()
     period_holds.release(uuids, user.username)  # the board has looked at the held change
     for uuid in uuids:

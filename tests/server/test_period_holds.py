@@ -206,3 +206,26 @@ def test_a_household_deleted_in_a_locked_period_still_counts_until_decided(app, 
             if r.indicator.id == "clean_water_households"
         )
         assert row.active == active + 1  # the coverage the board locked does not move
+
+
+def test_a_change_moving_a_record_out_of_a_locked_period_is_still_held(app, client, device):
+    approve_all_checks(app)
+    period_id = lock_this_month(app)
+    target = an_approved_water_check(app)
+    moved = dict(
+        tombstone_of(app, target),
+        captured_at=(dt.datetime.now(dt.UTC) - dt.timedelta(days=120)).isoformat(),
+    )
+    assert push(client, device, moved).status_code == 200
+    with app.app_context():
+        hold = db.session.scalar(select(PeriodHold).where(PeriodHold.record_uuid == target))
+        assert hold.period_id == period_id
+        assert (
+            periods.locked_period_for(COMMUNE, db.session.get(Record, target).captured_at) is None
+        )
+        try:
+            review.decide(user("bql_naphac"), [target], "rejected", "Sai ngày")
+            raise AssertionError("decided a held record while its period is locked")
+        except ReviewError as exc:
+            assert exc.status == 409 and exc.code == "needs_reopening"
+        assert db.session.get(Record, target).review_status == "pending"
