@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from hashlib import sha256
 from pathlib import Path
 
 import click
@@ -260,8 +261,10 @@ def serve(host, port, workers, job_worker) -> None:
 
     from server import create_app
 
-    # Rate-limit counters shared by the workers (server/security_storage.py), not per process.
-    os.environ.setdefault("RATELIMIT_STORAGE_URI", "sqlite-file://ratelimits.sqlite3")
+    # Rate-limit counters shared by the workers (server/security_storage.py), not per process;
+    # one file per database, so two installations on one machine never share counters.
+    database = sha256(os.environ.get("DATABASE_URL", "default").encode()).hexdigest()[:12]
+    os.environ.setdefault("RATELIMIT_STORAGE_URI", f"sqlite-file://ratelimits-{database}.sqlite3")
     app = create_app()
     click.echo(f"Chung Sức is running at http://{host}:{port}/")
     with app.app_context():

@@ -225,3 +225,39 @@ def test_a_relative_file_store_lives_in_the_instance_folder():
         storage_uri("sqlite-file:///abs/r.sqlite3", "/srv/inst") == "sqlite-file:///abs/r.sqlite3"
     )
     assert storage_uri("redis://cache:6379", "/srv/inst") == "redis://cache:6379"
+
+
+@pytest.mark.e2e
+def test_chungsuc_serve_counts_across_its_workers(tmp_path):
+    """The real `chungsuc serve` (gunicorn, 2 workers) on loopback: the sixth wrong password
+    is refused whichever worker answers, because the workers share the counter file. SQLite
+    only: the counters do not live in the application database."""
+    import http.cookiejar
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from tests.live_server import start_live_server
+
+    server = start_live_server(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path)
+    try:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        def login(password: str) -> int:
+            with opener.open(server.url + "/login", timeout=10) as page:
+                html = page.read().decode()
+            token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+            form = {"username": "bql_naphac", "password": password, "csrf_token": token}
+            try:
+                with opener.open(
+                    server.url + "/login", urllib.parse.urlencode(form).encode(), timeout=10
+                ) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        assert [login("sai") for _ in range(5)] == [401] * 5
+        assert [login("chungsuc-demo") for _ in range(4)] == [429] * 4
+    finally:
+        server.stop()
