@@ -145,3 +145,33 @@ def test_login_redirect_stays_on_this_site(client, demo):
         assert answer.status_code == 302
         assert "evil.example" not in answer.headers["Location"], target
         client.post("/logout", data={"csrf_token": csrf(client, "/")})
+
+
+def test_nul_bytes_are_a_400_on_both_databases_never_a_500(app, client, device, demo):
+    """PostgreSQL cannot store U+0000: it used to be a database error there."""
+    import gzip
+
+    from tests.helpers import envelope
+    from tests.server.test_web import login
+
+    login(client, "qt_thainguyen")
+    for query in ("commune=01936%00", "form_id=household%00", "min_age_days=1&commune=%00"):
+        answer = client.get("/api/v1/conflicts?" + query)
+        assert "NUL" in api_error(answer, 400)["message_en"], query
+    record = envelope(data={"head_name": "Hoàng\x00Văn", "members": 4})
+    plain = client.post("/api/v1/sync/push", json={"records": [record]}, headers=device.headers)
+    assert api_error(plain, 400)["code"] == "bad_request"
+    body = gzip.compress(__import__("json").dumps({"records": [record]}).encode())
+    packed = client.post(
+        "/api/v1/sync/push",
+        data=body,
+        headers={**device.headers, "Content-Encoding": "gzip"},
+        content_type="application/json",
+    )
+    assert "NUL" in api_error(packed, 400)["message_en"]
+    from server.models import Record
+
+    with app.app_context():
+        from server.extensions import db
+
+        assert db.session.query(Record).filter(Record.uuid == record["uuid"]).count() == 0
