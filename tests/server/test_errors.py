@@ -128,6 +128,41 @@ def test_pages_and_api_answers_carry_safe_headers(client, demo):
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["X-Frame-Options"] == "DENY"
         assert answer.headers["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        assert "Strict-Transport-Security" not in answer.headers  # plain HTTP here
+    https = client.get("/login", base_url="https://chungsuc.example")
+    assert https.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_behind_a_proxy_the_visitor_address_and_https_are_trusted_only_when_configured(
+    database_url, tmp_path
+):
+    from server import create_app
+
+    def app_with(hops: int):
+        return create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "t",
+                "PHOTO_DIR": str(tmp_path),
+                "PROXY_FIX_X_FOR": hops,
+            }
+        )
+
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    seen = {}
+    for hops in (0, 1):
+        app = app_with(hops)
+
+        @app.get("/_whoami")
+        def whoami():
+            from flask import request
+
+            return {"addr": request.remote_addr, "secure": request.is_secure}
+
+        seen[hops] = app.test_client().get("/_whoami", headers=headers).json
+    assert seen[0] == {"addr": "127.0.0.1", "secure": False}  # headers ignored by default
+    assert seen[1] == {"addr": "203.0.113.7", "secure": True}
 
 
 def test_login_redirect_stays_on_this_site(client, demo):
