@@ -93,7 +93,7 @@ def _active_households(commune_code: str) -> set[str]:
 
 def _checks(commune_code: str, form_id: str, as_of: dt.datetime | None) -> list[Any]:
     query = select(
-        Record.household_id, Record.captured_at, Record.review_status, Record.data
+        Record.household_id, Record.captured_at, Record.review_status, Record.data, Record.version
     ).where(
         Record.commune_code == commune_code,
         Record.form_id == form_id,
@@ -114,11 +114,11 @@ def _current(checks: list[Any], households: set[str]) -> tuple[dict[str, dict], 
             continue
         if row.review_status == "approved":
             seen = approved.get(row.household_id)
-            if seen is None or row.captured_at > seen[0]:
-                approved[row.household_id] = (row.captured_at, row.data)
+            if seen is None or (row.captured_at, row.version) > seen[0]:
+                approved[row.household_id] = ((row.captured_at, row.version), row.data)
         seen_any = newest.get(row.household_id)
-        if seen_any is None or row.captured_at > seen_any[0]:
-            newest[row.household_id] = (row.captured_at, row.review_status)
+        if seen_any is None or (row.captured_at, row.version) > seen_any[0]:
+            newest[row.household_id] = ((row.captured_at, row.version), row.review_status)
     pending = {h for h, (_, status) in newest.items() if status == "pending"}
     return {h: data for h, (_, data) in approved.items()}, pending
 

@@ -24,6 +24,12 @@ def check_forms() -> set[str]:
     return {i.form for s in catalogues().values() for i in s.indicators}
 
 
+def _order(row: Any) -> tuple:
+    """Which of two checks of a household is the newer: the visit time the tablet recorded,
+    then (two checks in the same second) the one the server received later."""
+    return (row.captured_at, row.version)
+
+
 def _facts(commune_code: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
     approved: dict[tuple[str, str], Any] = {}
     newest: dict[tuple[str, str], Any] = {}
@@ -31,10 +37,10 @@ def _facts(commune_code: str, rows: Iterable[Any]) -> list[dict[str, Any]]:
         key = (row.household_id, row.form_id)
         if row.review_status == "approved":
             seen = approved.get(key)
-            if seen is None or row.captured_at > seen.captured_at:
+            if seen is None or _order(row) > _order(seen):
                 approved[key] = row
         seen_any = newest.get(key)
-        if seen_any is None or row.captured_at > seen_any.captured_at:
+        if seen_any is None or _order(row) > _order(seen_any):
             newest[key] = row
     facts = []
     for key, row in newest.items():
@@ -61,6 +67,7 @@ def _rows(commune_code: str, household_ids: list[str] | None) -> Any:
         Record.captured_at,
         Record.review_status,
         Record.data,
+        Record.version,
     ).where(
         Record.commune_code == commune_code,
         Record.form_id.in_(sorted(check_forms())),

@@ -208,3 +208,4 @@ class HeldRow:
     captured_at: dt.datetime
     review_status: str
     data: dict[str, Any]
+    version: int = 0  # the answers approved before the hold: older than any stored revision
