@@ -6,6 +6,7 @@ or importing it and then syncing the same tablet normally, applies each mutation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,21 @@ def _check_photos(files: dict[str, bytes]) -> None:
             )
 
 
-def import_bundle(source: bytes | Path, importer: str) -> ImportReport:
+class BundleForbidden(Exception):
+    """The importer may not write into the bundle's commune; nothing was written."""
+
+    def __init__(self, commune_code: str):
+        super().__init__(commune_code)
+        self.commune_code = commune_code
+
+
+def import_bundle(
+    source: bytes | Path,
+    importer: str,
+    may_import: Callable[[str], bool] | None = None,
+) -> ImportReport:
+    """Apply a bundle. `may_import(commune_code)` is asked after the signature is checked and
+    before anything is written, so a web user never writes outside their area."""
     bundle = read_bundle(source)
     device = db.session.get(Device, str(bundle.manifest.get("device_id")))
     if device is None:
@@ -64,6 +79,18 @@ def import_bundle(source: bytes | Path, importer: str) -> ImportReport:
             "Tệp đồng bộ không thuộc xã của máy này.",
             "The bundle is not for this device's commune.",
         )
+    if device.revoked_at is not None and device.revoke_mode != "drain":
+        # "stop now" refuses everything, whichever way the data comes; a draining tablet may
+        # still hand over what it holds, as it may over the API
+        raise BundleError(
+            "device_revoked",
+            "Máy này đã bị thu hồi và dừng hẳn; không nhập tệp đồng bộ của nó. "
+            "Hãy liên hệ quản trị viên đồng bộ.",
+            "This device was revoked and stopped; its bundle is not imported. "
+            "Contact the sync administrator.",
+        )
+    if may_import is not None and not may_import(device.commune_code):
+        raise BundleForbidden(device.commune_code)
     _check_photos(bundle.photos)  # every photo first: a bad one leaves nothing behind
     added = 0
     for sha, content in bundle.photos.items():

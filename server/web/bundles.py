@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request
 
 from server.services.access import can_access_commune
-from server.services.bundles import import_bundle
+from server.services.bundles import BundleForbidden, import_bundle
 from server.services.push import BatchInvalid
 from server.web.auth import check_csrf, login_required
 from sync.bundle import BundleError
@@ -26,13 +26,15 @@ def upload():
     if file is None or not file.filename:
         return render_template("bundle.html", error=("Hãy chọn một tệp.", "Choose a file.")), 400
     try:
-        report = import_bundle(file.read(), g.user.username)
+        report = import_bundle(
+            file.read(), g.user.username, lambda code: can_access_commune(g.user, code)
+        )
+    except BundleForbidden:
+        # asked after the signature, before any write: a user learns nothing about other
+        # areas' devices and writes nothing outside their own
+        abort(403)
     except BundleError as exc:
         return render_template("bundle.html", error=(exc.message, exc.message_en)), 422
     except BatchInvalid as exc:
         return render_template("bundle.html", invalid=exc.errors[:50]), 422
-    if not can_access_commune(g.user, report.commune_code):
-        # Checked after the signature so a user learns nothing about other areas' devices;
-        # the import itself is harmless (the same data the tablet would sync).
-        abort(403)
     return render_template("bundle.html", report=report)

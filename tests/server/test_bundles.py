@@ -13,7 +13,7 @@ from sync.replica import Replica
 from sync.replicator import sync_once
 from tests.flask_transport import flask_transport
 from tests.helpers import jpeg_bytes
-from tests.server.test_web import csrf, login
+from tests.server.test_web import add_user, csrf, login
 
 
 @pytest.fixture
@@ -132,3 +132,52 @@ def test_board_imports_a_bundle_through_the_web_page(app, client, device, tablet
             content_type="multipart/form-data",
         )
     assert junk.status_code == 422 and "không phải tệp đồng bộ" in junk.get_data(as_text=True)
+
+
+def _post_bundle(client, path):
+    token = csrf(client, "/bundles")
+    with open(path, "rb") as fh:
+        return client.post(
+            "/bundles",
+            data={"csrf_token": token, "bundle": (fh, "b.zip")},
+            content_type="multipart/form-data",
+        )
+
+
+def test_another_communes_board_writes_nothing(app, client, device, tablet, tmp_path):
+    """The area is asked after the signature and before any write: a 403 leaves no record,
+    no revision and no photo behind."""
+    path = tmp_path / "other.chungsuc"
+    write_bundle(tablet, path)
+    add_user(app, "bql_khac", "board", "01849")
+    login(client, "bql_khac", "pw-bql_khac")
+    assert _post_bundle(client, path).status_code == 403
+    assert records_of(app, device.device_id) == 0
+    with app.app_context():
+        assert db.session.query(Photo).filter_by(device_id=device.device_id).count() == 0
+    # the same file from the commune's own board goes in whole
+    login(client, "bql_naphac")
+    assert _post_bundle(client, path).status_code == 200
+    assert records_of(app, device.device_id) == 2
+
+
+@pytest.mark.parametrize("mode, imported", [("now", 0), ("drain", 2)])
+def test_a_revoked_tablets_bundle_follows_its_revocation_mode(
+    app, runner, device, tablet, tmp_path, mode, imported
+):
+    """'Stop now' refuses the tablet's data whichever way it comes; 'finish uploading' lets it
+    hand over what it holds, as over the API."""
+    from server.models import Device
+    from server.services.revocation import revoke
+
+    path = tmp_path / f"{mode}.chungsuc"
+    write_bundle(tablet, path)
+    with app.app_context():
+        revoke(db.session.get(Device, device.device_id), mode, "qt_thainguyen")
+        db.session.commit()
+    result = runner.invoke(args=["import-bundle", str(path)])
+    assert records_of(app, device.device_id) == imported
+    if mode == "now":
+        assert result.exit_code != 0 and "thu hồi" in result.output
+    else:
+        assert result.exit_code == 0, result.output
