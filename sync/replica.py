@@ -545,8 +545,8 @@ class Replica:
         with self._tx() as tx:
             for raw in changes:
                 if raw.get("deleted") and not raw.get("reason"):
-                    # The feed carries a record's state, not its tombstone's reason (the
-                    # server's revisions keep that); a pulled tombstone must not stop the pull.
+                    # The feed carries a tombstone's reason; servers before that change did
+                    # not, and a pulled tombstone must not stop the pull.
                     raw = {**raw, "reason": "-"}
                 envelope = Envelope.from_dict(raw)
                 pending = tx.execute(

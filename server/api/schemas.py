@@ -77,6 +77,10 @@ class EnvelopeSchema(Schema):
     base_version = fields.Integer(allow_none=True)
     version = fields.Integer(allow_none=True)
     deleted = fields.Boolean()
+    reason = fields.String(
+        validate=validate.Length(max=300),
+        metadata={"description": "why the record was deleted (tombstones only)"},
+    )
     status = fields.String(allow_none=True)
     review = fields.Dict(
         keys=fields.String(),

@@ -7,13 +7,15 @@ from typing import Any
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Record, ReviewDecision, SyncScope
+from server.models import Record, RecordRevision, ReviewDecision, SyncScope
 from sync.checksum import scope_digest
 
 
-def record_envelope(record: Record, decision: ReviewDecision | None = None) -> dict[str, Any]:
+def record_envelope(
+    record: Record, decision: ReviewDecision | None = None, delete_reason: str | None = None
+) -> dict[str, Any]:
     """A stored record in the shape of sync.envelope.Envelope (what devices read); with the
-    board's last decision when the record is approved or rejected."""
+    board's last decision when the record is approved or rejected, and a tombstone's reason."""
     out = {
         "uuid": record.uuid,
         "mutation_id": record.uuid,  # not a mutation: the feed carries state, not changes
@@ -31,6 +33,8 @@ def record_envelope(record: Record, decision: ReviewDecision | None = None) -> d
         "deleted": record.deleted,
         "status": _status(record),
     }
+    if record.deleted:
+        out["reason"] = delete_reason or "-"  # a tombstone always says why (envelope rule)
     if decision is not None and record.review_status in ("approved", "rejected"):
         out["review"] = {
             "status": record.review_status,
@@ -53,6 +57,18 @@ def last_decisions(uuids: list[str]) -> dict[str, ReviewDecision]:
     return {row.record_uuid: row for row in rows}
 
 
+def delete_reasons(uuids: list[str]) -> dict[str, str | None]:
+    """Why each of these deleted records was deleted: the reason of its latest revision."""
+    if not uuids:
+        return {}
+    rows = db.session.execute(
+        select(RecordRevision.record_uuid, RecordRevision.reason)
+        .where(RecordRevision.record_uuid.in_(uuids), RecordRevision.deleted.is_(True))
+        .order_by(RecordRevision.record_uuid, RecordRevision.revision)
+    )
+    return {uuid: reason for uuid, reason in rows}
+
+
 def _status(record: Record) -> str:
     if record.sync_status == "conflict":
         return "conflict"
@@ -72,8 +88,9 @@ def changes(commune_code: str, since: int, limit: int) -> dict[str, Any]:
     rows = rows[:limit]
     reviewed = [r.uuid for r in rows if r.review_status in ("approved", "rejected")]
     decisions = last_decisions(reviewed)
+    reasons = delete_reasons([r.uuid for r in rows if r.deleted])
     return {
-        "changes": [record_envelope(r, decisions.get(r.uuid)) for r in rows],
+        "changes": [record_envelope(r, decisions.get(r.uuid), reasons.get(r.uuid)) for r in rows],
         "next": rows[-1].version if rows else since,
         "more": more,
     }

@@ -37,3 +37,29 @@ def test_feed_bounds_its_query_parameters(client, device):
         response = client.get(f"/api/v1/sync/changes?{query}", headers=device.headers)
         assert response.status_code == 422, query
         assert response.json["message"] == "Dữ liệu gửi lên không hợp lệ."
+
+
+def test_a_tombstone_travels_with_its_reason(client, device):
+    """A deleted record reaches the other tablets as a tombstone that says why, the way the
+    envelope requires (a tombstone without a reason is refused by sync.envelope)."""
+    from sync.envelope import Envelope
+
+    record = envelope("household", {"head_name": "Lò Văn Tú", "members": 3})
+    first = client.post("/api/v1/sync/push", json={"records": [record]}, headers=device.headers)
+    assert first.status_code == 200
+    version = first.json["results"][0]["version"]
+    tombstone = {
+        **record,
+        "mutation_id": envelope()["mutation_id"],
+        "base_version": version,
+        "deleted": True,
+        "reason": "Hộ chuyển đi nơi khác",
+    }
+    second = client.post("/api/v1/sync/push", json={"records": [tombstone]}, headers=device.headers)
+    assert second.status_code == 200, second.json
+    page = client.get(f"/api/v1/sync/changes?since={version}", headers=device.headers).json
+    [change] = [c for c in page["changes"] if c["uuid"] == record["uuid"]]
+    assert change["deleted"] is True and change["reason"] == "Hộ chuyển đi nơi khác"
+    assert Envelope.from_dict(change).reason == "Hộ chuyển đi nơi khác"
+    live = [c for c in page["changes"] if not c["deleted"]]
+    assert all("reason" not in c for c in live)
