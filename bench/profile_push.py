@@ -13,7 +13,7 @@ import pstats
 import tempfile
 from pathlib import Path
 
-from bench.bench_sync import fill, push_all
+from bench.bench_sync import fill_households, fill_records, push_all
 from sync.client import SyncClient
 from sync.replica import Replica
 from tests.flask_transport import flask_transport
@@ -50,7 +50,8 @@ def main() -> None:
             {"server_url": "http://server", "token": body["token"], "device_id": body["device_id"]}
         )
         replica.save_scope(client.scope())
-        fill(replica, max(1, args.records // 5), args.records)
+        households = fill_households(replica, max(1, args.records // 5))
+        fill_records(replica, households, args.records)
         profile = cProfile.Profile()
         profile.enable()
         seconds, pushed, batches = push_all(replica, client)
