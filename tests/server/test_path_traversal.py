@@ -130,6 +130,8 @@ REVIEWED = {
     "server/web/commune.py": "photos by hash (checked), thumbnails by a fixed size",
     "server/web/commune_indicators.py": "document by the stored hash of a checked entry",
     "server/api/photos.py": "thumbnail path from photo_thumbs (hash checked first)",
+    "server/security_limits.py": "rate-limit store URI from configuration, instance folder",
+    "server/security_storage.py": "rate-limit counter file from configuration",
 }
 BUILDS_PATHS = re.compile(
     r"\bPath\(|os\.path\.join\(|(?<![.\w])open\(|send_file\(|send_from_directory\(|"
