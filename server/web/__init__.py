@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from server.web import auth, bundles, commune
+    from server.web import auth, bundles, commune, i18n
     from server.web.formatting import vn_number
 
     app.jinja_env.filters["vn_number"] = vn_number
+    i18n.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(commune.bp)
