@@ -59,6 +59,11 @@ def test_english_login_commune_and_dashboard_pages(client, demo):
     # data from the server (indicator names) follow the choice too
     assert 'data-indicator="clean_water_households"' in dashboard
     assert '>Share of households using clean water</a><br><span class="en">Tỷ lệ hộ' in dashboard
+    # the top bar, the summary and the status words follow the choice too
+    assert '">Indicators</a>' in dashboard and '">Review</a>' in dashboard
+    assert '">Chỉ tiêu</a>' not in dashboard
+    assert first_text(dashboard, "h2").endswith("indicators met")
+    assert re.search(r'<b>Not enough data</b> <span class="en">Chưa đủ dữ liệu</span>', dashboard)
 
 
 def test_choice_persists_and_can_be_switched_back(client, demo):
