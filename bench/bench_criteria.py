@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 import uuid
-from pathlib import Path
 
+from bench.bench_db import bench_app, drop
 from bench.bench_rollup import build, timed
 
 
@@ -30,7 +29,6 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from forms.catalogue import catalogues
-    from server import create_app
     from server.extensions import db
     from server.models import AdminUnit, CommuneIndicatorEntry, User
     from server.services import (
@@ -42,21 +40,7 @@ def main() -> None:
     )
     from server.services.push import Author, push
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-criteria-"))
-    if args.backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    else:
-        from tests.pg import create_database
-
-        url = create_database()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "PHOTO_DIR": str(workdir / "photos"),
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-        }
-    )
+    app, url = bench_app(args.backend, "bench-criteria-")
     try:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
@@ -168,10 +152,7 @@ def main() -> None:
             for name, seconds in results.items():
                 print(f"{name}: {seconds * 1000:.1f} ms")
     finally:
-        if args.backend == "postgres":
-            from tests.pg import drop_database
-
-            drop_database(url)
+        drop(args.backend, url)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,14 @@ import argparse
 import math
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.geometry import mapping
+
+from bench.bench_db import bench_app, drop
 
 
 def commune_shape(rng: random.Random, cx: float, cy: float) -> shapely.Polygon:
@@ -274,26 +274,11 @@ def part2(args) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
-    from server import create_app
     from server.extensions import db
     from server.models import IntegrityFlag
     from server.services import integrity
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-geofence-"))
-    if args.backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    else:
-        from tests.pg import create_database
-
-        url = create_database()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "PHOTO_DIR": str(workdir / "photos"),
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-        }
-    )
+    app, url = bench_app(args.backend, "bench-geofence-")
     try:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
@@ -330,10 +315,7 @@ def part2(args) -> None:
             )
             db.engine.dispose()
     finally:
-        if args.backend == "postgres":
-            from tests.pg import drop_database
-
-            drop_database(url)
+        drop(args.backend, url)
 
 
 def main() -> None:

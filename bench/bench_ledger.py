@@ -18,12 +18,12 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 from sqlalchemy import update
+
+from bench.bench_db import bench_app, drop
 
 
 def build(households: int, contributions: int) -> None:
@@ -126,27 +126,12 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from server import create_app
     from server.extensions import db
     from server.models import AdminUnit
     from server.services import ledger_commendation
     from server.services.ledger import compute
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
-    if args.backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    else:
-        from tests.pg import create_database
-
-        url = create_database()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "PHOTO_DIR": str(workdir / "photos"),
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-        }
-    )
+    app, url = bench_app(args.backend, "bench-ledger-")
     try:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
@@ -195,10 +180,7 @@ def main() -> None:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if args.backend == "postgres":
-            from tests.pg import drop_database
-
-            drop_database(url)  # never leave a bench database behind
+        drop(args.backend, url)  # never leave a bench database behind
 
 
 if __name__ == "__main__":

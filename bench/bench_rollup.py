@@ -15,10 +15,10 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
+
+from bench.bench_db import bench_app, drop
 
 
 def build(communes: int, households: int) -> list[str]:
@@ -127,26 +127,11 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from server import create_app
     from server.extensions import db
     from server.models import Household
     from server.services import indicators, indicators_facts
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-rollup-"))
-    if args.backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    else:
-        from tests.pg import create_database
-
-        url = create_database()
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "PHOTO_DIR": str(workdir / "photos"),
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-        }
-    )
+    app, url = bench_app(args.backend, "bench-rollup-")
     try:
         with app.app_context():
             upgrade(directory=app.extensions["migrate"].directory)
@@ -187,10 +172,7 @@ def main() -> None:
                 f"extrapolated linearly to 150 communes: {province / args.communes * 150:.0f} s"
             )
     finally:
-        if args.backend == "postgres":
-            from tests.pg import drop_database
-
-            drop_database(url)
+        drop(args.backend, url)
 
 
 if __name__ == "__main__":
