@@ -285,18 +285,7 @@ class Replica:
             base_version=base_version,
             parent_mutation_id=parent,
         )
-        with self._tx() as tx:
-            self._upsert(tx, envelope, status="pending")
-            tx.execute(
-                "INSERT INTO outbox (mutation_id, record_uuid, envelope, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (
-                    envelope.mutation_id,
-                    envelope.uuid,
-                    json.dumps(envelope.as_dict(), ensure_ascii=False),
-                    envelope.captured_at,
-                ),
-            )
+        self._queue(envelope)
         return envelope
 
     def deletion_refused(self, record: Mapping[str, Any]) -> DeleteRefused | None:
@@ -361,6 +350,11 @@ class Replica:
             deleted=True,
             reason=reason,
         )
+        self._queue(envelope)
+        return envelope
+
+    def _queue(self, envelope: Envelope) -> None:
+        """Store a change and its outbox entry in one transaction: both or neither."""
         with self._tx() as tx:
             self._upsert(tx, envelope, status="pending")
             tx.execute(
@@ -373,7 +367,6 @@ class Replica:
                     envelope.captured_at,
                 ),
             )
-        return envelope
 
     def _lineage(self, existing: Mapping[str, Any] | None) -> tuple[int | None, str | None]:
         """(base_version, parent_mutation_id) for a new change of an existing record.
