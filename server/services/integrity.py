@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 
@@ -22,7 +23,13 @@ from server.models import IntegrityFlag, IntegrityPhotoUse, Record, User
 from server.models.types import utcnow
 from server.services import audit, integrity_duplicates, integrity_evidence, integrity_location
 from server.services.integrity_geofence import Fence
-from server.services.integrity_inputs import Inputs, document_shas, load
+from server.services.integrity_inputs import (
+    RECORD_COLUMNS,
+    Inputs,
+    document_shas,
+    load,
+    record_rows,
+)
 from server.services.integrity_kinds import Finding, settings
 
 DUPLICATE_KINDS = ("duplicate_photo", "near_duplicate_photo")
@@ -54,32 +61,27 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[i : i + CHUNK]
 
 
-def _records(uuids: Iterable[str]) -> list[Record]:
-    out: list[Record] = []
-    for chunk in _chunks(sorted(set(uuids))):
-        out += db.session.scalars(select(Record).where(Record.uuid.in_(chunk)))
-    return out
-
-
-def _write_uses(records: list[Record]) -> set[str]:
+def _write_uses(records: list[Any]) -> set[str]:
     """Replace these records' photo uses; returns the SHA-256s they used before or now."""
     fields = settings().document_fields
     uuids = [r.uuid for r in records]
     before: set[str] = set()
     for chunk in _chunks(uuids):
-        before |= set(
+        used = set(
             db.session.scalars(
                 select(IntegrityPhotoUse.sha256).where(IntegrityPhotoUse.record_uuid.in_(chunk))
             )
         )
-        db.session.execute(
-            delete(IntegrityPhotoUse).where(IntegrityPhotoUse.record_uuid.in_(chunk))
-        )
+        if used:  # records new in this push have none: no DELETE to send
+            db.session.execute(
+                delete(IntegrityPhotoUse).where(IntegrityPhotoUse.record_uuid.in_(chunk))
+            )
+        before |= used
     rows = []
     for r in records:
         if r.deleted:
             continue
-        documents = document_shas(r, fields)
+        documents = document_shas(r, fields) if r.photos else set()
         rows += [
             {
                 "record_uuid": r.uuid,
@@ -132,7 +134,7 @@ def refresh_records(
     """Recompute the flags of these records (and the duplicate flags of records sharing a
     photo with them) in the current transaction; the caller commits."""
     uuids = set(record_uuids)
-    records = [r for r in _records(uuids) if r.commune_code == commune_code]
+    records = [r for r in record_rows(uuids) if r.commune_code == commune_code]
     if not records:
         return Outcome()
     uuids = {r.uuid for r in records}
@@ -146,7 +148,7 @@ def refresh_records(
         others = integrity_duplicates.partners(inputs, table, shas) - uuids
     outcome = reconcile(_findings(inputs, table), records=uuids)
     if others:
-        partner_inputs = load(commune_code, _records(others), fence=inputs.fence)
+        partner_inputs = load(commune_code, record_rows(others), fence=inputs.lazy_fence)
         outcome += reconcile(
             _findings_duplicates(partner_inputs, table), records=others, kinds=DUPLICATE_KINDS
         )
@@ -171,7 +173,9 @@ def _add_metas(inputs: Inputs, shas: set[str]) -> None:
 
 def recompute_commune(commune_code: str) -> Outcome:
     """Rebuild every flag of the commune from its records (the caller commits)."""
-    records = list(db.session.scalars(select(Record).where(Record.commune_code == commune_code)))
+    records = list(
+        db.session.execute(select(*RECORD_COLUMNS).where(Record.commune_code == commune_code))
+    )
     db.session.execute(
         delete(IntegrityPhotoUse).where(IntegrityPhotoUse.commune_code == commune_code)
     )
