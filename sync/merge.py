@@ -2,6 +2,8 @@
 
 Edits to different fields merge by themselves. The same field changed to two different
 values is a conflict: nothing is chosen silently; the caller keeps both sides and the base.
+Whether the record is deleted merges the same way (`merge_deleted`), except that a
+delete on one side against an edit on the other clashes.
 The merge is deterministic and symmetric in which side is called "server" and "device"
 for the merged values (only the labels of the conflict sides swap).
 """
@@ -54,3 +56,23 @@ def three_way(
 
 def _plain(value: Any) -> Any:
     return None if value is _MISSING else value
+
+
+DELETED = "_deleted"  # the pseudo-field of a delete-versus-edit conflict
+
+
+def merge_deleted(
+    base: bool, server: bool, device: bool, *, server_edited: bool, device_edited: bool
+) -> tuple[bool, bool]:
+    """Three-way merge of the deleted flag: returns (deleted, clash).
+
+    A side that deletes wins when the other side left the answers alone (the same as any
+    field changed on one side only). A delete on one side and an edit of the answers on the
+    other is a clash: deleting would throw the edit away, and keeping the record would
+    ignore the delete, so an administrator decides.
+    """
+    if server == device:
+        return server, False
+    if device == base:  # only the server changed it
+        return server, server and device_edited
+    return device, device and server_edited  # only the device changed it

@@ -511,11 +511,19 @@ class Replica:
                         (result.get("version"), state, result["uuid"]),
                     )
                     if "server_copy" in result and not remaining:
-                        # Take the merged answers so the next edit builds on them.
+                        # Take the merged answers (and whether the server's copy is deleted:
+                        # a delete against an edit is a conflict) so the next edit builds on them.
                         copy = result["server_copy"]
+                        deleted = result.get("server_deleted")
                         tx.execute(
-                            "UPDATE records SET data = ?, search = ? WHERE uuid = ?",
-                            (json.dumps(copy, ensure_ascii=False), _search(copy), result["uuid"]),
+                            "UPDATE records SET data = ?, search = ?, "
+                            "deleted = COALESCE(?, deleted) WHERE uuid = ?",
+                            (
+                                json.dumps(copy, ensure_ascii=False),
+                                _search(copy),
+                                None if deleted is None else int(deleted),
+                                result["uuid"],
+                            ),
                         )
                 elif status == "rejected":
                     tx.execute(

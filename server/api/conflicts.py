@@ -58,7 +58,10 @@ def show(conflict_id):
 @blp.arguments(ResolveRequestSchema)
 @blp.response(200, ResolveResponseSchema)
 def resolve(body, conflict_id):
-    """Decide every clashing field; the result becomes a new revision for every tablet."""
+    """Decide every clashing field; the result becomes a new revision for every tablet.
+
+    A delete-versus-edit conflict has the field `_deleted`: choose a side, or give
+    `values: {"_deleted": true|false}` (delete the record, or keep it)."""
     conflict, _ = _get(conflict_id)
     try:
         record = conflicts.resolve(conflict, body["choices"], body["values"], g.user.username)
@@ -68,5 +71,6 @@ def resolve(body, conflict_id):
         "record_uuid": record.uuid,
         "version": record.version,
         "data": record.data,
+        "deleted": record.deleted,
         "sync_status": record.sync_status,
     }

@@ -105,7 +105,12 @@ class PushResultSchema(Schema):
     version = fields.Integer(required=True)
     replayed = fields.Boolean(metadata={"description": "this mutation was applied before"})
     conflict_id = fields.Integer()
-    server_copy = fields.Dict()
+    server_copy = fields.Dict(
+        metadata={"description": "the server's answers, when they differ from what was sent"}
+    )
+    server_deleted = fields.Boolean(
+        metadata={"description": "whether the server's copy is deleted (sent with server_copy)"}
+    )
 
 
 class PushResponseSchema(Schema):
@@ -169,6 +174,7 @@ class ResolveResponseSchema(Schema):
     record_uuid = fields.String(required=True)
     version = fields.Integer(required=True)
     data = fields.Dict(required=True)
+    deleted = fields.Boolean(required=True)
     sync_status = fields.String(required=True)
 
 

@@ -105,8 +105,10 @@ class Household(db.Model):
 
 
 class Conflict(db.Model):
-    """The same field changed two ways offline: both sides and the base are kept here
-    until a sync administrator resolves it; the record meanwhile shows "in conflict"."""
+    """The same field changed two ways offline, or a record deleted on one side and edited on
+    the other: both sides and the base are kept here until a sync administrator resolves
+    it; the record meanwhile shows "in conflict". A delete-versus-edit conflict has the
+    pseudo-field `_deleted` (sides True/False) among its `fields`."""
 
     __tablename__ = "conflicts"
 
@@ -120,7 +122,8 @@ class Conflict(db.Model):
     base_data: Mapped[dict[str, Any]] = mapped_column(JSON)
     server_data: Mapped[dict[str, Any]] = mapped_column(JSON)
     device_data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # field (or "_deleted") -> sides
+    device_reason: Mapped[str | None] = mapped_column(String(300), default=None)  # why it deleted
     device_captured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -16,6 +16,7 @@ from forms.model import Field, Form
 from server.extensions import db
 from server.models import Conflict, Device, Record, RecordRevision
 from server.services import conflicts
+from sync.merge import DELETED
 
 SIDE_LABELS = {
     "base": ("Bản gốc chung", "Common base"),
@@ -51,6 +52,31 @@ class ConflictView:
     server_author: str
     server_at: dt.datetime | None
     gps: dict[str, Any] | None  # the record's geopoint on the server, if any
+    merged: list[FieldRow] = field(default_factory=list)  # changed on one side only
+
+
+def _merged_rows(conflict: Conflict, form: Form | None) -> list[FieldRow]:
+    """Fields changed on one side only: they merge by themselves, but an administrator
+    deciding whether a record stays needs to see what the edit was."""
+    base, server, device = conflict.base_data, conflict.server_data, conflict.device_data
+    rows = []
+    names = (set(base) | set(server) | set(device)) - set(conflict.fields)
+    for name in sorted(names, key=lambda n: _order(form, n)):
+        values = {"base": base.get(name), "server": server.get(name), "device": device.get(name)}
+        if values["server"] == values["base"] == values["device"]:
+            continue
+        f = form.field(name) if form else None
+        rows.append(
+            FieldRow(
+                name=name,
+                label=f.label.vi if f else name,
+                label_en=f.label.en if f else name,
+                type=f.type if f else "text",
+                values=values,
+                shown={side: show_value(f, v) for side, v in values.items()},
+            )
+        )
+    return rows
 
 
 def _form(record: Record) -> Form | None:
@@ -86,8 +112,17 @@ def show_value_choice(f: Field, value: Any) -> str:
 def view(conflict: Conflict) -> ConflictView:
     record = db.session.get(Record, conflict.record_uuid)
     form = _form(record)
+    latest = db.session.scalar(
+        select(RecordRevision)
+        .where(RecordRevision.record_uuid == record.uuid)
+        .order_by(RecordRevision.revision.desc())
+        .limit(1)
+    )
     rows = []
     for name in sorted(conflict.fields, key=lambda n: _order(form, n)):
+        if name == DELETED:
+            rows.append(_deletion_row(conflict, latest))
+            continue
         f = form.field(name) if form else None
         values = {side: conflict.fields[name].get(side) for side in conflicts.SIDES}
         row = FieldRow(
@@ -105,12 +140,6 @@ def view(conflict: Conflict) -> ConflictView:
                 if v
             }
         rows.append(row)
-    latest = db.session.scalar(
-        select(RecordRevision)
-        .where(RecordRevision.record_uuid == record.uuid)
-        .order_by(RecordRevision.revision.desc())
-        .limit(1)
-    )
     gps_field = next((f.name for f in form.fields if f.type == "geopoint"), None) if form else None
     return ConflictView(
         conflict=conflict,
@@ -121,6 +150,31 @@ def view(conflict: Conflict) -> ConflictView:
         server_author=_who(latest) if latest else "",
         server_at=latest.received_at if latest else None,
         gps=record.data.get(gps_field) if gps_field else None,
+        merged=_merged_rows(conflict, form),
+    )
+
+
+def _deletion_row(conflict: Conflict, latest: RecordRevision | None) -> FieldRow:
+    """The row of a delete-versus-edit conflict: delete the record or keep it, with the
+    reason each deleting side gave."""
+    values = {side: bool(conflict.fields[DELETED].get(side)) for side in conflicts.SIDES}
+    reasons = {
+        "server": latest.reason if latest is not None and latest.deleted else None,
+        "device": conflict.device_reason,
+    }
+    shown = {}
+    for side, deleted in values.items():
+        text = "Đã xoá (deleted)" if deleted else "Còn giữ (kept)"
+        if deleted and reasons.get(side):
+            text += f" — «{reasons[side]}»"
+        shown[side] = text
+    return FieldRow(
+        name=DELETED,
+        label="Xoá bản ghi?",
+        label_en="Delete the record?",
+        type="deletion",
+        values=values,
+        shown=shown,
     )
 
 
@@ -135,6 +189,8 @@ def _who(revision: RecordRevision) -> str:
 
 
 def _order(form: Form | None, name: str) -> int:
+    if name == DELETED:
+        return -1  # whether the record stays at all comes first
     if form is None:
         return 0
     names = [f.name for f in form.fields]
@@ -145,6 +201,12 @@ def parse_typed(form: Form | None, name: str, text: str) -> Any:
     """A value typed on the page, as the form's field type wants it (the service then
     validates ranges, choices and the rest). Empty text clears the field."""
     text = text.strip()
+    if name == DELETED:
+        raise TypedValueError(
+            name,
+            "Hãy chọn xoá hay giữ bản ghi từ một trong ba cột.",
+            "Choose from one of the three columns whether the record is deleted or kept.",
+        )
     f = form.field(name) if form else None
     if text == "":
         return None

@@ -1,7 +1,8 @@
 """Conflicts between offline edits: list them, and resolve one into a new revision.
 
 A resolution decides every clashing field (keep the base, the server's or the device's
-value, or type a new one). It is checked against the form like any other answer, becomes a
+value, or type a new one); a delete-versus-edit conflict also decides `_deleted`
+(delete the record or keep it). It is checked against the form like any other answer, becomes a
 new revision with a new version (so every tablet receives it on its next pull), and stays
 on the conflict row with who resolved it and when.
 """
@@ -20,7 +21,7 @@ from server.models import Conflict, Record
 from server.models.types import utcnow
 from server.services import audit
 from server.services.push import Author, add_revision, lock_scope, next_version, project_household
-from sync.merge import three_way
+from sync.merge import DELETED, three_way
 
 SIDES = ("base", "server", "device")
 
@@ -89,6 +90,22 @@ def resolve(
     # clash, so a resolution never drops what merged by itself.
     data = three_way(conflict.base_data, record.data, conflict.device_data).merged
     decided = {f: conflict.fields[f][side] for f, side in choices.items()} | dict(values)
+    deleted = decided.pop(DELETED, record.deleted)
+    if not isinstance(deleted, bool):
+        db.session.rollback()
+        raise ResolutionError(
+            422,
+            "invalid_resolution",
+            "Hãy chọn xoá hay giữ bản ghi (true/false).",
+            "Choose whether the record is deleted or kept (true/false).",
+            errors=[
+                {
+                    "field": DELETED,
+                    "message": "Phải là true hoặc false.",
+                    "message_en": "Must be true or false.",
+                }
+            ],
+        )
     for name, value in decided.items():
         if value is None:
             data.pop(name, None)
@@ -96,6 +113,8 @@ def resolve(
             data[name] = value
     form = default_registry().get(record.form_id, record.form_version)
     cleaned, errors = validate(form, data)
+    if errors and deleted:
+        cleaned, errors = data, []  # a deleted record is not counted: its answers stay as kept
     if errors:
         db.session.rollback()
         raise ResolutionError(
@@ -107,20 +126,31 @@ def resolve(
         )
     now = utcnow()
     conflict.resolved_at, conflict.resolved_by = now, username
-    conflict.resolution = {"choices": dict(choices), "values": dict(values), "data": cleaned}
+    conflict.resolution = {
+        "choices": dict(choices),
+        "values": dict(values),
+        "data": cleaned,
+        "deleted": deleted,
+    }
     db.session.flush()
     still_open = db.session.scalar(
         select(Conflict.id).where(
             Conflict.record_uuid == record.uuid, Conflict.resolved_at.is_(None)
         )
     )
+    reason = f"conflict {conflict.id} resolved"
+    if deleted and not record.deleted:
+        reason += f": deleted ({conflict.device_reason or '-'})"[: 300 - len(reason)]
+    elif record.deleted and not deleted:
+        reason += ": kept (restored)"
     record.data = cleaned
+    record.deleted = deleted
     record.sync_status = "conflict" if still_open else "ok"
     record.revision += 1
     record.version = next_version(scope)
     record.updated_at = now
     db.session.flush()
-    add_revision(record, Author(username=username), now, reason=f"conflict {conflict.id} resolved")
+    add_revision(record, Author(username=username), now, reason=reason)
     if record.form_id == "household":
         project_household(record)
     audit.log(
@@ -128,7 +158,12 @@ def resolve(
         actor=username,
         area_code=conflict.commune_code,
         target=str(conflict.id),
-        details={"record": record.uuid, "choices": dict(choices), "typed": sorted(values)},
+        details={
+            "record": record.uuid,
+            "choices": dict(choices),
+            "typed": sorted(values),
+            "deleted": deleted,
+        },
     )
     db.session.commit()
     return record

@@ -34,7 +34,7 @@ from server.models.types import utcnow
 from server.services import indicators_facts, integrity, period_holds
 from server.services.push_checks import BatchInvalid, check_batch
 from sync.envelope import Envelope
-from sync.merge import three_way
+from sync.merge import DELETED, merge_deleted, three_way
 from sync.text import fold
 
 __all__ = ["Author", "BatchInvalid", "push", "touch_device"]
@@ -159,17 +159,18 @@ class _BatchWriter:
         if conflict is not None:
             db.session.flush()
             out["conflict_id"] = conflict.id
-        if record.data != e.data:
+        if record.data != e.data or record.deleted != e.deleted:
             # Merged with another device's edit (or in conflict): the device must take this
             # copy, or its next edit, based on this version, would undo what merged in.
             out["server_copy"] = record.data
+            out["server_deleted"] = record.deleted
         return out
 
     @staticmethod
     def _sent(e: Envelope, form: Form) -> dict[str, Any] | None:
         return e.data if form.mode == "entity" else None
 
-    def _merge_base(self, e: Envelope, record: Record) -> dict[str, Any] | None:
+    def _merge_base(self, e: Envelope, record: Record) -> Base | None:
         """What the device's change was made on: its own previous change if it names one
         the server has applied, else the revision at its base version (None: fast-forward)."""
         if e.base_version == record.version:
@@ -179,8 +180,17 @@ class _BatchWriter:
                 AppliedMutation, e.parent_mutation_id
             )
             if parent is not None and parent.data is not None:
-                return dict(parent.data)
-        return revision_data_at(record.uuid, e.base_version)
+                return Base(dict(parent.data), deleted=False)  # a deleted record is not edited
+            if parent is not None:  # an entry or check: what its own revision holds
+                made = db.session.scalar(
+                    select(RecordRevision).where(
+                        RecordRevision.record_uuid == record.uuid,
+                        RecordRevision.mutation_id == e.parent_mutation_id,
+                    )
+                )
+                if made is not None:
+                    return Base(dict(made.data), made.deleted)
+        return revision_at(record.uuid, e.base_version)
 
     def _insert(self, e: Envelope, form: Form) -> None:
         self._version = next_version(self.scope)
@@ -262,11 +272,20 @@ def _replayed(e: Envelope, done: AppliedMutation) -> dict[str, Any]:
         record = db.session.get(Record, e.uuid)
         out["conflict_id"] = conflict.id
         out["server_copy"] = record.data
+        out["server_deleted"] = record.deleted
     return out
 
 
 def _captured(e: Envelope) -> dt.datetime:
     return dt.datetime.fromisoformat(e.captured_at.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class Base:
+    """The record as the device last knew it: its answers and whether it was deleted."""
+
+    data: dict[str, Any]
+    deleted: bool = False
 
 
 def _update(
@@ -275,42 +294,39 @@ def _update(
     e: Envelope,
     author: Author,
     now: dt.datetime,
-    base: dict[str, Any] | None,
+    base: Base | None,
 ) -> tuple[str, Conflict | None]:
-    """Apply an edit or tombstone; `base` None means the edit was made on the current version."""
-    if e.deleted:
-        data = record.data  # a tombstone keeps the last answers; who and why go in the revision
-    elif base is None:
-        data = e.data
+    """Apply an edit or tombstone; `base` None means it was made on the current version.
+
+    On an older version the answers merge field by field and the deleted flag merges the
+    same way, except that a delete on one side against an edit on the other is a conflict
+    (the tombstone would silently throw the edit away, or the edit silently undelete)."""
+    if base is None:
+        # a tombstone keeps the last answers; who and why go in the revision
+        data, deleted = (record.data if e.deleted else e.data), e.deleted
     else:
-        merge = three_way(base, record.data, e.data)
-        if not merge.clean:
-            conflict = Conflict(
-                record_uuid=record.uuid,
-                commune_code=record.commune_code,
-                mutation_id=e.mutation_id,
-                device_id=author.device_id,
-                base_version=e.base_version,
-                server_version=record.version,
-                base_data=base,
-                server_data=record.data,
-                device_data=e.data,
-                fields=merge.conflicts,
-                device_captured_at=_captured(e),
-                created_at=now,
-            )
-            db.session.add(conflict)
-            record.sync_status = "conflict"
-            record.version = next_version(scope)  # devices learn of the conflict on pull
-            record.updated_at = now
-            return "conflict", conflict
+        # a tombstone sends the answers the officer last saw: no edit of its own
+        sent = base.data if e.deleted else e.data
+        merge = three_way(base.data, record.data, sent)
+        deleted, clash = merge_deleted(
+            base.deleted,
+            record.deleted,
+            e.deleted,
+            server_edited=record.data != base.data,
+            device_edited=sent != base.data,
+        )
+        sides = dict(merge.conflicts)
+        if clash:
+            sides[DELETED] = {"base": base.deleted, "server": record.deleted, "device": e.deleted}
+        if sides:
+            return "conflict", _open_conflict(scope, record, e, author, now, base, sides)
         data = merge.merged
     record.data = data
     record.photos = sorted(set(record.photos) | set(e.photos))
     record.form_version = e.form_version
     record.village_code = e.village_code
-    record.deleted = e.deleted
-    if record.review_status == "rejected" and not e.deleted:
+    record.deleted = deleted
+    if record.review_status == "rejected" and not deleted:
         record.review_status = "pending"  # corrected and re-sent: back to the board's queue
     record.captured_at = _captured(e)
     record.device_id = author.device_id
@@ -322,17 +338,50 @@ def _update(
     return "applied", None
 
 
-def revision_data_at(record_uuid: str, version: int | None) -> dict[str, Any]:
-    """The record's answers as they were at a server version ({} if it had none then)."""
+def _open_conflict(
+    scope: SyncScope,
+    record: Record,
+    e: Envelope,
+    author: Author,
+    now: dt.datetime,
+    base: Base,
+    sides: dict[str, dict[str, Any]],
+) -> Conflict:
+    """Keep all three sides; the server's copy stays in force until an administrator
+    resolves it, and the version moves so every tablet learns of the conflict on pull."""
+    conflict = Conflict(
+        record_uuid=record.uuid,
+        commune_code=record.commune_code,
+        mutation_id=e.mutation_id,
+        device_id=author.device_id,
+        base_version=e.base_version,
+        server_version=record.version,
+        base_data=base.data,
+        server_data=record.data,
+        device_data=e.data,
+        fields=sides,
+        device_reason=e.reason if e.deleted else None,
+        device_captured_at=_captured(e),
+        created_at=now,
+    )
+    db.session.add(conflict)
+    record.sync_status = "conflict"
+    record.version = next_version(scope)
+    record.updated_at = now
+    return conflict
+
+
+def revision_at(record_uuid: str, version: int | None) -> Base:
+    """The record as it was at a server version (no answers if it did not exist then)."""
     if version is None:
-        return {}
+        return Base({})
     row = db.session.scalars(
         select(RecordRevision)
         .where(RecordRevision.record_uuid == record_uuid, RecordRevision.version <= version)
         .order_by(RecordRevision.version.desc())
         .limit(1)
     ).first()
-    return dict(row.data) if row else {}
+    return Base(dict(row.data), row.deleted) if row else Base({})
 
 
 def add_revision(

@@ -2,12 +2,14 @@
 
 Each example runs a random program against the real server app (in-process transport, the
 same requests as over HTTP): tablets create households, edit them offline, record
-contributions and sync at random moments; an administrator resolves conflicts with random
-choices. After everyone syncs, every tablet holds exactly the server's records, every record
-created on a tablet is on the server exactly once, and no accepted edit went missing: every
-change a tablet made was answered exactly once, an applied one left a revision that holds
-every field the officer changed, a conflicting one left a conflict that holds the officer's
-answers. SQLite and PostgreSQL (the app fixture runs both).
+contributions, delete households and sync at random moments (a delete against an offline
+edit of the same household is a conflict the administrator decides); an administrator
+resolves conflicts with random choices. After everyone syncs, every tablet holds exactly the
+server's records, every record created on a tablet is on the server exactly once, and no
+accepted edit went missing: every change a tablet made was answered exactly once, an applied
+one left a revision that holds every field the officer changed, a conflicting one left a
+conflict that holds the officer's answers. SQLite and PostgreSQL (the app fixture runs
+both).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from server.extensions import db
 from server.models import AppliedMutation, Conflict, Record, RecordRevision
 from server.services import conflicts, enrolment
 from sync.client import SyncClient
-from sync.replica import Replica
+from sync.replica import DeleteRefused, Replica
 from sync.replicator import sync_once
 from tests.flask_transport import flask_transport
 
@@ -39,6 +41,7 @@ op = st.one_of(
         st.integers(1, 4),
     ),
     st.tuples(st.just("give"), st.integers(0, 4), st.integers(0, 5), st.integers(1, 500)),
+    st.tuples(st.just("delete"), st.integers(0, 4), st.integers(0, 5)),
     st.tuples(st.just("sync"), st.integers(0, 4)),
     st.tuples(st.just("resolve"), st.integers(0, 2**16)),
 )
@@ -89,7 +92,13 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             if not mine:
                 continue
             household = mine[step[2] % len(mine)]
-            if kind == "edit":
+            if kind == "delete":
+                try:
+                    tomb = replica.delete_record(household["uuid"], "Nhập trùng")
+                except DeleteRefused:  # it has contributions or checks on this tablet
+                    continue
+                made.append((tomb.mutation_id, household["data"], tomb.data))
+            elif kind == "edit":
                 data = dict(household["data"], **{step[3]: _value(step[3], step[4])})
                 edit = replica.save_record(
                     "household", data, VILLAGE, record_uuid=household["uuid"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.merge import three_way
+from sync.merge import merge_deleted, three_way
 
 
 def test_edits_to_different_fields_merge():
@@ -42,3 +43,34 @@ def test_merge_is_symmetric_when_clean(base, left, right):
 def test_unchanged_side_takes_the_other_sides_edits(base, edited):
     assert three_way(base, base, edited).merged == edited
     assert three_way(base, edited, base).merged == edited
+
+
+@pytest.mark.parametrize(
+    ("base", "server", "device", "server_edited", "device_edited", "expected"),
+    [
+        (False, False, False, True, True, (False, False)),  # no one deleted
+        (False, True, True, True, True, (True, False)),  # both deleted
+        (False, True, False, False, False, (True, False)),  # deleted; other side changed nothing
+        (False, False, True, False, False, (True, False)),
+        (False, True, False, False, True, (True, True)),  # deleted vs edited: clash
+        (False, False, True, True, False, (True, True)),
+        (False, True, False, True, False, (True, False)),  # the deleting side's own edit
+        (True, False, True, False, True, (False, False)),  # restored on one side only
+    ],
+)
+def test_deleted_flag_merges_and_a_delete_against_an_edit_clashes(
+    base, server, device, server_edited, device_edited, expected
+):
+    assert (
+        merge_deleted(
+            base, server, device, server_edited=server_edited, device_edited=device_edited
+        )
+        == expected
+    )
+    # the same with the sides' names swapped
+    assert (
+        merge_deleted(
+            base, device, server, server_edited=device_edited, device_edited=server_edited
+        )
+        == expected
+    )
