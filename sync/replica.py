@@ -1,4 +1,5 @@
-"""The device's replica: its commune's records, the outbox of unsent changes, its photos.
+"""The device's replica: its commune's records, the outbox of unsent changes, its photos
+(the outbox and the feed in `sync.replica_outbox`, the photos in `sync.replica_photos`).
 
 One SQLite file in WAL mode, standard library only, so the tablet app and the simulator
 share it. A save writes the record and its outbox entry in one transaction: after a crash
@@ -8,19 +9,18 @@ either both are there or neither is. Schema changes are numbered migrations appl
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from forms import FieldError, FormRegistry, default_registry, photo_hashes, validate
-from sync.checksum import scope_digest
 from sync.envelope import Envelope, new_id, utc_now
-from sync.text import fold
+from sync.replica_outbox import Outbox
+from sync.replica_photos import PhotoStore
+from sync.text import fold, search_text
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -82,7 +82,7 @@ class DeleteRefused(ValueError):
         self.message, self.message_en = message, message_en
 
 
-class Replica:
+class Replica(PhotoStore, Outbox):
     def __init__(self, path: str | Path, forms: FormRegistry | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -392,7 +392,7 @@ class Replica:
         return existing["version"], None
 
     def _upsert(self, tx: sqlite3.Connection, e: Envelope, status: str | None):
-        search = _search(e.data)
+        search = search_text(e.data)
         tx.execute(
             "INSERT INTO records (uuid, form_id, form_version, village_code, household_id, data, "
             "photos, captured_at, device_id, version, deleted, status, search, review) "
@@ -422,161 +422,6 @@ class Replica:
             ),
         )
 
-    # -- photos ----------------------------------------------------------------------------
-    def add_photo(self, source: str | Path | bytes) -> str:
-        """Keep a copy of a photo under its SHA-256; the same photo is stored once."""
-        content = source if isinstance(source, bytes) else Path(source).read_bytes()
-        digest = hashlib.sha256(content).hexdigest()
-        target = self.photo_dir / f"{digest}.jpg"
-        if not target.exists():
-            partial = target.with_suffix(".part")
-            partial.write_bytes(content)
-            partial.replace(target)  # atomic: a crash never leaves a half photo under its hash
-        with self._tx() as tx:
-            tx.execute(
-                "INSERT INTO photos (sha256, path, size) VALUES (?, ?, ?) "
-                "ON CONFLICT (sha256) DO NOTHING",
-                (digest, str(target), len(content)),
-            )
-        return digest
-
-    def photo_path(self, sha256: str) -> Path | None:
-        row = self._conn().execute("SELECT path FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
-        return Path(row[0]) if row else None
-
-    def pending_photos(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute("SELECT * FROM photos WHERE uploaded = 0 ORDER BY rowid")
-        return [dict(r) for r in rows]
-
-    def mark_photo_uploaded(self, sha256: str) -> None:
-        with self._tx() as tx:
-            tx.execute("UPDATE photos SET uploaded = 1 WHERE sha256 = ?", (sha256,))
-
-    def export_photo(self, sha256: str, target: Path) -> None:
-        path = self.photo_path(sha256)
-        if path is not None:
-            shutil.copyfile(path, target)
-
-    # -- outbox ----------------------------------------------------------------------------
-    def pending_mutations(self, max_bytes: int = 256_000, max_items: int = 200) -> list[Envelope]:
-        """The oldest pending changes, as many as fit in one batch (at least one)."""
-        batch: list[Envelope] = []
-        size = 0
-        rows = self._conn().execute(
-            "SELECT envelope FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
-            (max_items,),
-        )
-        for (raw,) in rows:
-            if batch and size + len(raw) > max_bytes:
-                break
-            batch.append(Envelope.from_dict(json.loads(raw)))
-            size += len(raw)
-        return batch
-
-    def outbox_counts(self) -> dict[str, int]:
-        rows = self._conn().execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-        counts = {"pending": 0, "rejected": 0}
-        counts.update({state: n for state, n in rows})
-        counts["photos"] = (
-            self._conn().execute("SELECT COUNT(*) FROM photos WHERE uploaded = 0").fetchone()[0]
-        )
-        return counts
-
-    def rejected(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute(
-            "SELECT record_uuid, error, envelope FROM outbox WHERE state = 'rejected' ORDER BY seq"
-        )
-        return [
-            {"uuid": r[0], "error": json.loads(r[1] or "{}"), "envelope": json.loads(r[2])}
-            for r in rows
-        ]
-
-    def apply_push_results(self, results: Iterable[Mapping[str, Any]]) -> None:
-        """Record what the server did with each pushed mutation."""
-        with self._tx() as tx:
-            for result in results:
-                status, mutation = result["status"], result["mutation_id"]
-                if status in ("applied", "conflict"):
-                    tx.execute("DELETE FROM outbox WHERE mutation_id = ?", (mutation,))
-                    remaining = tx.execute(
-                        "SELECT COUNT(*) FROM outbox WHERE record_uuid = ? AND state = 'pending'",
-                        (result["uuid"],),
-                    ).fetchone()[0]
-                    if status == "conflict":
-                        state = "conflict"
-                    else:
-                        state = "pending" if remaining else "synced"
-                    tx.execute(
-                        "UPDATE records SET version = ?, status = ? WHERE uuid = ?",
-                        (result.get("version"), state, result["uuid"]),
-                    )
-                    if "server_copy" in result and not remaining:
-                        # Take the merged answers (and whether the server's copy is deleted:
-                        # a delete against an edit is a conflict) so the next edit builds on them.
-                        copy = result["server_copy"]
-                        deleted = result.get("server_deleted")
-                        tx.execute(
-                            "UPDATE records SET data = ?, search = ?, "
-                            "deleted = COALESCE(?, deleted) WHERE uuid = ?",
-                            (
-                                json.dumps(copy, ensure_ascii=False),
-                                _search(copy),
-                                None if deleted is None else int(deleted),
-                                result["uuid"],
-                            ),
-                        )
-                elif status == "rejected":
-                    tx.execute(
-                        "UPDATE outbox SET state = 'rejected', error = ?, attempts = attempts + 1 "
-                        "WHERE mutation_id = ?",
-                        (json.dumps(result.get("errors", []), ensure_ascii=False), mutation),
-                    )
-                    tx.execute(
-                        "UPDATE records SET status = 'rejected' WHERE uuid = ?", (result["uuid"],)
-                    )
-
-    # -- pull ------------------------------------------------------------------------------
-    def apply_changes(self, changes: Iterable[Mapping[str, Any]], cursor: int) -> int:
-        """Store a page of the server's change feed and advance the cursor atomically.
-
-        A record with unsent local changes is left as it is: the local edit is pushed next and
-        the server merges it; overwriting it here would lose the officer's work.
-        """
-        applied = 0
-        with self._tx() as tx:
-            for raw in changes:
-                if raw.get("deleted") and not raw.get("reason"):
-                    # The feed carries a tombstone's reason; servers before that change did
-                    # not, and a pulled tombstone must not stop the pull.
-                    raw = {**raw, "reason": "-"}
-                envelope = Envelope.from_dict(raw)
-                pending = tx.execute(
-                    "SELECT 1 FROM outbox WHERE record_uuid = ? AND state = 'pending' LIMIT 1",
-                    (envelope.uuid,),
-                ).fetchone()
-                if pending:
-                    continue
-                self._upsert(tx, envelope, status=envelope.status or "synced")
-                applied += 1
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('cursor', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(cursor),),
-            )
-        return applied
-
-    def scope_digest(self) -> tuple[int, str]:
-        rows = self._conn().execute("SELECT uuid, version FROM records WHERE version IS NOT NULL")
-        return scope_digest((u, v) for u, v in rows)
-
-    def reset_cursor(self) -> None:
-        """Forget the feed position so the next pull downloads the whole scope again."""
-        self.set_meta({"cursor": 0})
-
-    @property
-    def cursor(self) -> int:
-        return int(self.get_meta("cursor", "0") or 0)
-
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
@@ -590,13 +435,6 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def _search(data: Mapping[str, Any]) -> str:
-    """What household search matches: head, house number and members, diacritics folded."""
-    return fold(
-        " ".join(str(data.get(k) or "") for k in ("head_name", "house_number", "member_names"))
-    )
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:
