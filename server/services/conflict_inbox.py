@@ -65,18 +65,21 @@ def _merged_rows(conflict: Conflict, form: Form | None) -> list[FieldRow]:
         values = {"base": base.get(name), "server": server.get(name), "device": device.get(name)}
         if values["server"] == values["base"] == values["device"]:
             continue
-        f = form.field(name) if form else None
-        rows.append(
-            FieldRow(
-                name=name,
-                label=f.label.vi if f else name,
-                label_en=f.label.en if f else name,
-                type=f.type if f else "text",
-                values=values,
-                shown={side: show_value(f, v) for side, v in values.items()},
-            )
-        )
+        rows.append(_row(form, name, values))
     return rows
+
+
+def _row(form: Form | None, name: str, values: dict[str, Any]) -> FieldRow:
+    """One field's three values, labelled from the form and written for people."""
+    f = form.field(name) if form else None
+    return FieldRow(
+        name=name,
+        label=f.label.vi if f else name,
+        label_en=f.label.en if f else name,
+        type=f.type if f else "text",
+        values=values,
+        shown={side: show_value(f, v) for side, v in values.items()},
+    )
 
 
 def _form(record: Record) -> Form | None:
@@ -123,17 +126,9 @@ def view(conflict: Conflict) -> ConflictView:
         if name == DELETED:
             rows.append(_deletion_row(conflict, latest))
             continue
-        f = form.field(name) if form else None
         values = {side: conflict.fields[name].get(side) for side in conflicts.SIDES}
-        row = FieldRow(
-            name=name,
-            label=f.label.vi if f else name,
-            label_en=f.label.en if f else name,
-            type=f.type if f else "text",
-            values=values,
-            shown={side: show_value(f, v) for side, v in values.items()},
-        )
-        if f is not None and f.type == "photo":
+        row = _row(form, name, values)
+        if row.type == "photo":
             row.photos = {
                 side: [h for h in (v if isinstance(v, list) else [v]) if isinstance(h, str)]
                 for side, v in values.items()

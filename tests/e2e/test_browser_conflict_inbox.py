@@ -22,6 +22,14 @@ def _tablet(tmp_path, name, live_server) -> Replica:
     return replica
 
 
+def _sign_in(page, url: str) -> None:
+    page.goto(url + "/admin/conflicts")
+    page.fill("input[name=username]", "qt_thainguyen")
+    page.fill("input[name=password]", "chungsuc-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/conflicts")
+
+
 def _edit(replica: Replica, uid: str, **changes) -> None:
     current = replica.record(uid)
     replica.save_record(
@@ -47,11 +55,7 @@ def test_resolve_a_conflict_field_by_field_and_tablets_receive_it(live_server, t
     assert clash.conflicts == 1
 
     with chromium_page() as page:
-        page.goto(live_server.url + "/admin/conflicts")
-        page.fill("input[name=username]", "qt_thainguyen")
-        page.fill("input[name=password]", "chungsuc-demo")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/admin/conflicts")
+        _sign_in(page, live_server.url)
         rows = page.locator("#conflicts tbody tr[data-conflict]")
         assert rows.count() == 1
         rows.first.locator("a").click()
@@ -95,11 +99,7 @@ def test_a_delete_against_an_offline_edit_is_decided_in_the_browser(live_server,
     assert editor.record(created.uuid)["deleted"]  # the delete is in force until decided
 
     with chromium_page() as page:
-        page.goto(live_server.url + "/admin/conflicts")
-        page.fill("input[name=username]", "qt_thainguyen")
-        page.fill("input[name=password]", "chungsuc-demo")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/admin/conflicts")
+        _sign_in(page, live_server.url)
         listed = page.locator("#conflicts tbody tr[data-conflict]")
         assert listed.count() == 1 and "xoá hay giữ" in listed.first.inner_text()
         listed.first.locator("a").click()
