@@ -334,8 +334,20 @@ def _update(
     record.version = next_version(scope)
     record.updated_at = now
     db.session.flush()
-    add_revision(record, author, now, e.base_version, e.mutation_id, e.reason)
+    reason = e.reason
+    if deleted and not e.deleted:  # an unchanged save met a delete: the delete's why stays
+        reason = _last_reason(record.uuid)
+    add_revision(record, author, now, e.base_version, e.mutation_id, reason)
     return "applied", None
+
+
+def _last_reason(record_uuid: str) -> str | None:
+    return db.session.scalar(
+        select(RecordRevision.reason)
+        .where(RecordRevision.record_uuid == record_uuid)
+        .order_by(RecordRevision.revision.desc())
+        .limit(1)
+    )
 
 
 def _open_conflict(

@@ -140,6 +140,10 @@ def test_delete_or_edit_that_meets_no_change_on_the_other_side_applies(app, clie
     # an officer who saw v2 and re-saved it unchanged does not bring it back
     resaved = one(push(client, device, edit(household, v2, members=4)))
     assert resaved["status"] == "applied" and resaved["server_deleted"] is True
+    feed = client.get(f"/api/v1/sync/changes?since={v2}", headers=device.headers).json
+    assert [(c["deleted"], c["reason"]) for c in feed["changes"]] == [
+        (True, "Hộ chuyển đi nơi khác")  # the delete's reason still travels with it
+    ]
     # and a second tablet deleting it too is no conflict either
     assert one(push(client, device, tombstone(household, v2, "Trùng")))["status"] == "applied"
     with app.app_context():
