@@ -9,7 +9,7 @@ the definition is loaded, so a form file can never run code on the tablet or the
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _CONSTANTS = {
@@ -69,7 +69,67 @@ def condition_names(tree: ast.Expression) -> set[str]:
 
 def evaluate(tree: ast.Expression, values: Mapping[str, Any]) -> bool:
     """Evaluate a checked condition; unanswered fields are None, so comparisons stay false."""
-    return bool(_eval(tree.body, values))
+    return compiled(tree)(values)
+
+
+Condition = Callable[[Mapping[str, Any]], bool]
+# id(tree) -> (tree, its compiled form). The entry holds the tree, so its id is not reused
+# while the entry lives; forms are few and live as long as the process.
+_COMPILED: dict[int, tuple[ast.Expression, Condition]] = {}
+_COMPILED_MAX = 4096
+
+
+def compiled(tree: ast.Expression) -> Condition:
+    """The condition as nested closures, built once per tree: the same answers as walking
+    the tree (`_eval`), several times faster on every record of a push."""
+    entry = _COMPILED.get(id(tree))
+    if entry is not None and entry[0] is tree:
+        return entry[1]
+    body = _compile(tree.body)
+
+    def condition(values: Mapping[str, Any]) -> bool:
+        return bool(body(values))
+
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(tree)] = (tree, condition)
+    return condition
+
+
+def _compile(node: ast.AST) -> Callable[[Mapping[str, Any]], Any]:
+    """`_eval` of this node as a closure (same rules, same order of evaluation)."""
+    if isinstance(node, ast.Constant) or (isinstance(node, ast.Name) and node.id in _CONSTANTS):
+        constant = node.value if isinstance(node, ast.Constant) else _CONSTANTS[node.id]
+        return lambda values: constant
+    if isinstance(node, ast.Name):
+        name = node.id
+        return lambda values: values.get(name)
+    if isinstance(node, ast.List | ast.Tuple):
+        items = [_compile(e) for e in node.elts]
+        return lambda values: [item(values) for item in items]
+    if isinstance(node, ast.UnaryOp):
+        operand = _compile(node.operand)
+        return lambda values: not operand(values)
+    if isinstance(node, ast.BoolOp):
+        parts = [_compile(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return lambda values: all(part(values) for part in parts)
+        return lambda values: any(part(values) for part in parts)
+    if isinstance(node, ast.Compare):
+        first = _compile(node.left)
+        pairs = [(op, _compile(c)) for op, c in zip(node.ops, node.comparators, strict=True)]
+
+        def compare(values: Mapping[str, Any]) -> bool:
+            left = first(values)
+            for op, comparator in pairs:
+                right = comparator(values)
+                if not _compare(op, left, right):
+                    return False
+                left = right
+            return True
+
+        return compare
+    raise ConditionError(f"unexpected node {type(node).__name__}")  # parse_condition stops this
 
 
 def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forms.model import Field, Form, Label
-from forms.relevance import evaluate
+from forms.relevance import Condition, compiled, evaluate
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 MAX_FUTURE_DAYS = 1  # a tablet a day ahead is a time zone, more is a wrong clock or a typo
@@ -40,6 +40,33 @@ def is_relevant(field: Field, values: Mapping[str, Any]) -> bool:
     return field.relevant is None or evaluate(field.relevant, values)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What `validate` needs of a form, worked out once per form, not once per record."""
+
+    form: Form
+    known: frozenset[str]
+    fields: tuple[tuple[Field, Condition | None], ...]  # each field with its compiled condition
+
+
+_PLANS: dict[int, _Plan] = {}  # id(form) -> plan; the plan holds the form, so the id stays its
+
+
+def _plan(form: Form) -> _Plan:
+    plan = _PLANS.get(id(form))
+    if plan is not None and plan.form is form:
+        return plan
+    plan = _Plan(
+        form,
+        frozenset(f.name for f in form.fields),
+        tuple((f, None if f.relevant is None else compiled(f.relevant)) for f in form.fields),
+    )
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[id(form)] = plan
+    return plan
+
+
 def relevant_fields(form: Form, values: Mapping[str, Any]) -> list[Field]:
     """The fields to show for the answers so far, in form order."""
     return [f for f in form.fields if is_relevant(f, values)]
@@ -57,8 +84,8 @@ def validate(
         return {}, [FieldError("", "not_object", msg)]
     today = today or dt.date.today()
     errors: list[FieldError] = []
-    known = {f.name for f in form.fields}
-    for name in sorted(set(data) - known):
+    plan = _plan(form)
+    for name in sorted(set(data) - plan.known):
         errors.append(
             FieldError(
                 name,
@@ -70,8 +97,8 @@ def validate(
             )
         )
     cleaned: dict[str, Any] = {}
-    for f in form.fields:
-        if not is_relevant(f, data):
+    for f, relevant in plan.fields:
+        if relevant is not None and not relevant(data):
             continue  # answers to hidden questions are dropped, never stored
         value = data.get(f.name)
         if isinstance(value, str):
