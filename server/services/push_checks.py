@@ -49,6 +49,7 @@ class _Batch:
     registered: dict[str, str] = field(default_factory=dict)  # household uuid -> commune
     assigned: set[str] = field(default_factory=set)  # the tablet's villages; empty: all
     replayed: set[str] = field(default_factory=set)  # mutation ids already applied
+    today: dt.date = field(default_factory=dt.date.today)  # for dates "not in the future"
 
 
 def _in_chunks(values: set[str], size: int = 500):
@@ -187,15 +188,17 @@ def _check(batch: _Batch, raw: Mapping[str, Any]) -> tuple[Envelope, Form]:
         )
     if batch.assigned and envelope.mutation_id not in batch.replayed:
         _check_assigned(batch, envelope.village_code, stored)
-    envelope = _check_answers(envelope, form)
+    cleaned = _check_answers(envelope, form, batch.today)
     if form.subject == "self":
-        envelope = envelope.with_changes(household_id=envelope.uuid)
+        envelope = envelope.with_changes(data=cleaned, household_id=envelope.uuid)
     elif envelope.household_id is None or not _household_known(batch, envelope.household_id):
         raise _Refused(
             "household_id",
             "Bản ghi phải gắn với một hộ gia đình đã đăng ký trong xã.",
             "The record must refer to a household registered in the commune.",
         )
+    else:
+        envelope = envelope.with_changes(data=cleaned)
     if form.mode != "entity":
         _check_append_only(envelope, form, stored)
     if form.id == "contribution_adjustment":
@@ -216,8 +219,9 @@ def _check_assigned(batch: _Batch, village_code: str, stored: Record | None) -> 
             )
 
 
-def _check_answers(envelope: Envelope, form: Form) -> Envelope:
-    cleaned, field_errors = validate(form, envelope.data, today=dt.date.today())
+def _check_answers(envelope: Envelope, form: Form, today: dt.date) -> dict[str, Any]:
+    """The cleaned answers (raises for invalid ones)."""
+    cleaned, field_errors = validate(form, envelope.data, today=today)
     if field_errors:
         raise _FieldErrors([fe.as_dict() for fe in field_errors])
     if set(photo_hashes(form, cleaned)) - set(envelope.photos):
@@ -226,7 +230,7 @@ def _check_answers(envelope: Envelope, form: Form) -> Envelope:
             "Danh sách ảnh của bản ghi thiếu ảnh được dùng trong biểu mẫu.",
             "The record's photo list lacks photos its answers refer to.",
         )
-    return envelope.with_changes(data=cleaned)
+    return cleaned
 
 
 def _household_known(batch: _Batch, household_id: str) -> bool:
