@@ -22,6 +22,7 @@ hosts need `redis://host:6379` or `memcached://host:11211`. See docs/administrat
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -56,7 +57,7 @@ def _address() -> str:
 
 def _username() -> str:
     # Normalised the way a person would see the name; never looked up in the database.
-    return request.form.get("username", "").strip().casefold()[:64] or "-"
+    return normalise_username(request.form.get("username", ""))
 
 
 def _key_user_ip() -> str:
@@ -68,7 +69,11 @@ def _key_ip() -> str:
 
 
 def _key_user() -> str:
-    return f"user:{_username()}"
+    return _key_user_for(_username())
+
+
+def _key_user_for(name: str) -> str:
+    return f"user:{name}"
 
 
 def _key_enrol() -> str:
@@ -110,6 +115,24 @@ def _locked_out(exc: RateLimitExceeded):
     response = respond(429, "too_many_attempts", vi, en)
     response.headers["Retry-After"] = str(minutes * 60)
     return response
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().casefold()[:64] or "-"
+
+
+def unlock_login(username: str, addresses: Iterable[str]) -> None:
+    """Clear one username's login failure counters: the count across addresses, and the
+    per-address count for each address given (where the lockouts were met). An address
+    trying many names (`ip:`) stays limited. Needs a request context (a web action)."""
+    limiter = current_app.extensions["chungsuc_limiter"]
+    name = normalise_username(username)
+    keys = {_key_user_for(name)} | {f"ip-user:{address}|{name}" for address in addresses}
+    default, decorated = limiter.limit_manager.resolve_limits(current_app, "auth.login", "auth")
+    for limit in [*default, *decorated]:
+        scope = limit.scope_for("auth.login", "POST")
+        for key in sorted(keys):
+            limiter.limiter.clear(limit.limit, key, scope)
 
 
 def storage_uri(uri: str, instance_path: str) -> str:

@@ -9,14 +9,19 @@ once, and stores only its hash. A reset also ends the user's open login sessions
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
+from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 
+from server import security_limits
 from server.extensions import db
-from server.models import AdminUnit, Device, DeviceVillage, User
+from server.models import AdminUnit, AuditEvent, Device, DeviceVillage, User
+from server.models.types import utcnow
 from server.models.users import ROLES
+from server.security_limits import normalise_username
 from server.services import audit
 from server.services.access import COMMUNE_ROLES, can_access_commune
 
@@ -208,6 +213,54 @@ def reset_password(admin: User, user: User) -> str:
     )
     db.session.commit()
     return password
+
+
+LOCKOUT_LOOKBACK = dt.timedelta(hours=24)
+
+
+def _lockouts(usernames: Iterable[str]) -> list[AuditEvent]:
+    """Refused logins (429) of these usernames in the last day, from the audit log."""
+    names = {normalise_username(n) for n in usernames}
+    if not names:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "login.locked",
+                AuditEvent.actor.in_(sorted(names)),
+                AuditEvent.at >= utcnow() - LOCKOUT_LOOKBACK,
+            )
+        )
+    )
+
+
+def recently_locked(users: Iterable[User]) -> dict[str, dt.datetime]:
+    """username -> when a login was last refused for too many failures (last day)."""
+    by_name = {normalise_username(u.username): u.username for u in users}
+    last: dict[str, dt.datetime] = {}
+    for event in _lockouts(by_name):
+        name = by_name.get(event.actor)
+        if name and (name not in last or event.at > last[name]):
+            last[name] = event.at
+    return last
+
+
+def unlock_login(admin: User, user: User) -> list[str]:
+    """Let the user try again now: their failure counters are cleared (across addresses and
+    at each address where they were refused); returns those addresses. Audit-logged."""
+    addresses = sorted(
+        {str((e.details or {}).get("ip") or e.ip) for e in _lockouts([user.username])} - {""}
+    )
+    security_limits.unlock_login(user.username, addresses)
+    audit.log(
+        "user.unlock",
+        actor=admin.username,
+        area_code=user.area_code,
+        target=user.username,
+        details={"addresses": addresses},
+    )
+    db.session.commit()
+    return addresses
 
 
 def managed_devices(admin: User) -> list[Device]:

@@ -1,5 +1,6 @@
 """Users and roles page for administrators: list and create users, deactivate/reactivate,
-reset a password, and assign tablets to villages. A system administrator manages everyone,
+reset a password, let a user locked out by failed logins try again, and assign tablets to
+villages. A system administrator manages everyone,
 a sync administrator the users and tablets of their province; nobody else sees the page."""
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ def _page(status: int = 200, **extra):
     admin = g.user
     devices = users_admin.managed_devices(admin)
     query = request.args.get("q", "")
+    users = users_admin.visible_users(admin, query)
     return (
         render_template(
             "admin/users.html",
-            users=users_admin.visible_users(admin, query),
+            users=users,
+            locked=users_admin.recently_locked(users),
             query=query[:64],
             roles=users_admin.creatable_roles(admin),
             role_labels=users_admin.ROLE_LABELS,
@@ -99,6 +102,19 @@ def reset_password(user_id: int):
     except UserAdminError as exc:
         return _error(exc)
     return _page(password_for=user, password=password)
+
+
+@bp.post("/<int:user_id>/unlock")
+@login_required
+def unlock(user_id: int):
+    _require_admin()
+    check_csrf()
+    try:
+        user = users_admin.get_managed(g.user, user_id)
+    except UserAdminError as exc:
+        return _error(exc)
+    users_admin.unlock_login(g.user, user)
+    return _page(notice=("unlocked", user))
 
 
 @bp.post("/devices/<device_id>/villages")

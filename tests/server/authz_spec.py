@@ -150,6 +150,7 @@ SPEC: list[R] = [
     R("admin_users.create", "POST", ADMINS, NONE, form={"username": "x"}),
     R("admin_users.set_active", "POST", ADMINS, COMMUNE, form={"active": "maybe"}),
     R("admin_users.reset_password", "POST", ADMINS, COMMUNE),
+    R("admin_users.unlock", "POST", ADMINS, COMMUNE),
     R("admin_users.assign_villages", "POST", ADMINS, COMMUNE),
     # JSON API for web users (session cookie + X-CSRF-Token)
     R("session.current", "GET", WEB, NONE),
