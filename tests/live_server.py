@@ -21,6 +21,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _PortTaken(Exception):
+    pass
+
+
 class LiveServer:
     def __init__(self, database_url: str, workdir: Path, port: int | None = None):
         self.port = port or free_port()
@@ -35,6 +39,7 @@ class LiveServer:
         )
         self.process: subprocess.Popen | None = None
         self.log = workdir / "server.log"
+        self._started = False
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -54,6 +59,25 @@ class LiveServer:
         return re.search(r"Enrolment code: (\w+)", out).group(1)
 
     def start(self) -> None:
+        """Start the server and wait until it answers.
+
+        Tests run in parallel (pytest-xdist): another process may take the free port between
+        free_port() and gunicorn's bind. A first start then moves to a new port; a restart
+        keeps its port (a tablet remembers the URL) and lets gunicorn retry the bind.
+        """
+        first = not self._started
+        for _attempt in range(5):
+            try:
+                self._start(give_up_if_taken=first)
+                self._started = True
+                return
+            except _PortTaken:
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError("no free port for the server after 5 tries")
+
+    def _start(self, give_up_if_taken: bool) -> None:
+        log_start = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -72,16 +96,24 @@ class LiveServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        listening = f"Listening at: {self.url} ({self.process.pid})"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            output = self.log.read_bytes()[log_start:].decode(errors="replace")
+            if give_up_if_taken and "Connection in use" in output:  # else retried for 5 s
+                self.stop(signal.SIGKILL)
+                raise _PortTaken
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/login", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
+                self.process = None
+                raise RuntimeError(f"server exited: {output[-2000:]}")
+            if listening in output:  # ours, not another process's server on this port
+                try:
+                    with urllib.request.urlopen(self.url + "/login", timeout=2) as response:
+                        if response.status == 200:
+                            return
+                except OSError:
+                    pass
+            time.sleep(0.1)
         raise RuntimeError("server did not start in 30 s")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
