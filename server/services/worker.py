@@ -7,6 +7,9 @@ done; a worker that is killed instead leaves its lease to expire, and the next w
 the job again. Errors of the queue itself (database gone) are logged and retried with a
 growing pause; they never end the loop.
 
+A long-running worker (`run()`) makes sure the hourly housekeeping job is queued
+(server/services/housekeeping.py: photos never processed, photos never arrived, old jobs).
+
 `ChildWorker` is how `chungsuc serve` processes jobs on one machine with no extra service:
 it runs `python -m server worker` as a child of the gunicorn master, restarts it if it dies,
 and stops it with the server. The child exits by itself if its parent disappears.
@@ -39,9 +42,13 @@ def register_handler(kind: str, handler: jobs.Handler) -> None:
 
 
 def handlers() -> dict[str, jobs.Handler]:
-    from server.services import photo_pipeline
+    from server.services import housekeeping, photo_pipeline
 
-    return {photo_pipeline.JOB_KIND: photo_pipeline.handle, **_extra_handlers}
+    return {
+        photo_pipeline.JOB_KIND: photo_pipeline.handle,
+        housekeeping.JOB_KIND: housekeeping.handle,
+        **_extra_handlers,
+    }
 
 
 def default_name() -> str:
@@ -105,6 +112,7 @@ class Worker:
         done, pause = 0, self.poll_seconds
         with self.app.app_context():
             table = self._handlers()
+            self._schedule_housekeeping()
             while not self.stopping:
                 try:
                     took = jobs.run_one(table, self.name, lease=self.lease)
@@ -122,6 +130,16 @@ class Worker:
                     self._stopping.wait(self.poll_seconds)
             db.session.remove()
         return done
+
+    @staticmethod
+    def _schedule_housekeeping() -> None:
+        from server.services import housekeeping
+
+        try:
+            housekeeping.ensure_scheduled()
+        except Exception:  # the database is down: the loop below waits for it anyway
+            log.exception("could not schedule housekeeping")
+            db.session.rollback()
 
 
 def stop_on_signals(worker: Worker) -> None:
