@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from server.services import periods
+from tests.server.test_criteria_config import approve_all_checks, user
+from tests.server.test_period_holds import an_approved_water_check, tombstone_of
+from tests.server.test_push import push
 from tests.server.test_web import login
+
+EVIL = "<script>alert(1)</script>"
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 def first_text(html: str, tag: str) -> str:
@@ -58,12 +66,15 @@ def test_english_login_commune_and_dashboard_pages(client, demo):
     assert first_text(dashboard, "th") == "Code"
     # data from the server (indicator names) follow the choice too
     assert 'data-indicator="clean_water_households"' in dashboard
-    assert '>Share of households using clean water</a><br><span class="en">Tỷ lệ hộ' in dashboard
+    assert (
+        '>Share of households using clean water</a><br><span class="en" lang="vi">Tỷ lệ hộ'
+        in dashboard
+    )
     # the top bar, the summary and the status words follow the choice too
     assert '">Indicators</a>' in dashboard and '">Review</a>' in dashboard
     assert '">Chỉ tiêu</a>' not in dashboard
     assert first_text(dashboard, "h2").endswith("indicators met")
-    assert re.search(r'<b>Not enough data</b> <span class="en">Chưa đủ dữ liệu</span>', dashboard)
+    assert '<b>Not enough data</b> <span class="en" lang="vi">Chưa đủ dữ liệu</span>' in dashboard
 
 
 def test_choice_persists_and_can_be_switched_back(client, demo):
@@ -109,3 +120,84 @@ def test_error_page_message_follows_the_choice(client):
     en_first = re.search(r"<h1>404</h1>\s*<p>([^<]+)</p>", en_html).group(1)
     assert vi_first != en_first
     assert f'<p class="en" lang="vi">{vi_first}</p>' in en_html
+
+
+def test_dashboard_sentences_and_status_words_in_both_modes(client, demo):
+    login(client, "bql_naphac")
+    vi = client.get("/communes/01936/indicators").get_data(as_text=True)
+    summary = re.search(r'id="indicator-summary">([^<]*)<span class="en">([^<]*)</span>', vi)
+    assert summary and re.fullmatch(r"Đạt \d+/\d+ chỉ tiêu ", summary.group(1))
+    assert re.fullmatch(r"\d+ of \d+ indicators met", summary.group(2))
+    assert re.search(r'\d+/\d+ hộ <span class="en">\d+/\d+ households</span>', vi)
+    assert '<b>Chưa đủ dữ liệu</b> <span class="en">Not enough data</span>' in vi
+    assert 'giá trị minh họa (demo) <span class="en">demo value</span>' in vi
+    assert '<option value="">— Mặc định / Default —</option>' in vi
+
+    choose_english(client)
+    en = client.get("/communes/01936/indicators").get_data(as_text=True)
+    summary = re.search(
+        r'id="indicator-summary">([^<]*)<span class="en" lang="vi">([^<]*)</span>', en
+    )
+    assert summary and re.fullmatch(r"\d+ of \d+ indicators met ", summary.group(1))
+    assert re.fullmatch(r"Đạt \d+/\d+ chỉ tiêu", summary.group(2))
+    assert re.search(r'\d+/\d+ households <span class="en" lang="vi">\d+/\d+ hộ</span>', en)
+    assert 'demo value <span class="en" lang="vi">giá trị minh họa (demo)</span>' in en
+    assert '<option value="">— Default / Mặc định —</option>' in en
+    # the commune-level block under the dashboard and its own page
+    assert '<b>Not entered</b> <span class="en" lang="vi">Chưa nhập</span>' in en
+    commune_level = client.get("/communes/01936/commune-indicators").get_data(as_text=True)
+    assert first_text(commune_level, "h1") == "Commune-level indicators"
+    assert second_text(commune_level, "h1") == "Chỉ tiêu cấp xã"
+    assert (
+        "the latest entry counts." in commune_level.split('<span class="en" lang="vi">Số liệu')[0]
+    )
+
+
+def test_review_pages_and_a_hold_notice_whose_period_name_is_markup(app, client, device):
+    """Sentences with values follow the choice; a value (here a period name) stays escaped."""
+    approve_all_checks(app)
+    with app.app_context():
+        board = user("bql_naphac")
+        today = dt.date.today()
+        period = periods.create(board, "01936", EVIL, today - dt.timedelta(days=60), today)
+        periods.lock(board, period.id)
+    target = an_approved_water_check(app)
+    assert push(client, device, tombstone_of(app, target)).status_code == 200
+    login(client, "bql_naphac")
+
+    vi = client.get(f"/records/{target}").text
+    notice = re.search(r'<p class="card error" id="hold-notice">(.*?)</p>', vi, re.S).group(1)
+    assert notice.startswith(
+        '<b>Cần mở lại kỳ</b> <span class="en">Needs reopening</span>: hồ sơ được xoá'
+    )
+    assert '<span class="en">Deleted on a tablet after period “' + EVIL_ESCAPED in notice
+    assert first_text(vi, "h1") == "Hồ sơ"
+    assert "<script>" not in vi
+
+    choose_english(client)
+    en = client.get(f"/records/{target}").text
+    notice = re.search(r'<p class="card error" id="hold-notice">(.*?)</p>', en, re.S).group(1)
+    assert notice.startswith(
+        '<b>Needs reopening</b> <span class="en" lang="vi">Cần mở lại kỳ</span>: Deleted on a '
+    )
+    assert f"after period “{EVIL_ESCAPED}” was locked" in notice
+    assert (
+        f'<span class="en" lang="vi">hồ sơ được xoá từ máy tính bảng sau khi kỳ “{EVIL_ESCAPED}”'
+        in notice
+    )
+    assert "the board reopens the period and decides again." in notice
+    assert first_text(en, "h1") == "Record"
+    assert "<script>" not in en
+    queue = client.get("/communes/01936/review").text
+    assert first_text(queue, "h1") == "Review queue"
+    assert second_text(queue, "h1") == "Duyệt hồ sơ"
+    assert '<option value="pending">Pending / Chờ duyệt</option>' in queue
+    assert re.search(
+        r'<b class="warn held" title="Needs reopening / Cần mở lại kỳ">Needs reopening</b>', queue
+    )
+    periods_page = client.get("/communes/01936/periods").text
+    assert re.search(
+        r'Locked by bql_naphac at [\d/: ]+ <span class="en" lang="vi">Đã khoá bởi',
+        periods_page,
+    )
+    assert EVIL_ESCAPED in periods_page and "<script>" not in periods_page
