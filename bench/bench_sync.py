@@ -43,7 +43,7 @@ from sync.client import GZIP_MAGIC, SyncClient, urllib_transport
 from sync.replica import Replica
 from sync.replicator import SyncReport, _push, enroll, sync_once
 from sync.simulator import photo_bytes
-from tests.live_server import start_live_server
+from tests.live_server import LiveServer
 from tests.pg import create_database, drop_database
 
 VILLAGES = ("01936-T01", "01936-T02", "01936-T03")
@@ -241,6 +241,15 @@ def bench_photos(server, workdir: Path, photos: int, photo_mb: float, drop_mb: f
 
 def _all_photos(replica: Replica) -> list[str]:
     return [r[0] for r in replica._conn().execute("SELECT sha256 FROM photos")]
+
+
+def start_live_server(database_url: str, workdir: Path) -> LiveServer:
+    """A gunicorn server on a fresh database with the demo commune (init-db, demo-data)."""
+    server = LiveServer(database_url, workdir)
+    server.cli("init-db")
+    server.cli("demo-data")
+    server.start()
+    return server
 
 
 def run_once(backend: str, args: argparse.Namespace, photos: int) -> dict:
