@@ -65,11 +65,11 @@ def muted(vi: object, en: object) -> Markup:
     return Markup('<span class="en">{}</span>').format(en)
 
 
-def text(vi: object, en: object) -> str:
+def text(vi: object, en: object, sep: str = " / ") -> str:
     """'first / second' as plain text, for places without markup (<option>, attributes)."""
     if not en:
         return str(vi)
-    return f"{first(vi, en)} / {second(vi, en)}"
+    return f"{first(vi, en)}{sep}{second(vi, en)}"
 
 
 def first(vi: object, en: object) -> object:

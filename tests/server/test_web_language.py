@@ -201,3 +201,33 @@ def test_review_pages_and_a_hold_notice_whose_period_name_is_markup(app, client,
         periods_page,
     )
     assert EVIL_ESCAPED in periods_page and "<script>" not in periods_page
+
+
+def test_ledger_and_commune_pages_in_english(client, demo):
+    login(client, "bql_naphac")
+    vi = client.get("/communes/01936/ledger").text
+    assert '<label>Thôn <span class="en">Village</span>' in vi
+    assert '<h2>Tổng hợp <span class="en">Totals</span></h2>' in vi
+    assert '<option value="">— Tất cả / All —</option>' in vi
+    assert re.search(r'\+ [\d.,]+ chờ duyệt <span class="en">pending</span>', vi)
+
+    choose_english(client)
+    en = client.get("/communes/01936/ledger").text
+    assert first_text(en, "h1") == "Contribution ledger"
+    assert second_text(en, "h1") == "Sổ đóng góp"
+    assert '<label>Village <span class="en" lang="vi">Thôn</span>' in en
+    assert '<h2>Totals <span class="en" lang="vi">Tổng hợp</span></h2>' in en
+    assert '<option value="">— All / Tất cả —</option>' in en
+    assert re.search(r'\+ [\d.,]+ pending <span class="en" lang="vi">chờ duyệt</span>', en)
+    assert "download>Ledger XLSX</a>" in en
+    assert 'Dossier <span class="en" lang="vi">Hồ sơ PDF</span>' in en
+    assert '<p class="en">Below: pending · Dòng dưới: chờ duyệt</p>' in en
+    assert '<span class="en">' not in en.split("<main>")[1]  # no Vietnamese-first pair left
+    for path in ("/communes/01936/ledger/rates", "/communes/01936/commendation"):
+        page = client.get(path).text
+        assert second_text(page, "h1") in ("Đơn giá quy đổi", "Hộ gia đình có đóng góp tiêu biểu")
+        assert '<span class="en">' not in page.split("<main>")[1]
+
+    commune = client.get("/communes/01936").text
+    assert re.search(r"</b> labour days,", commune)
+    assert '<span class="en">' not in commune.split("<main>")[1]
