@@ -17,6 +17,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    _postgres_plans(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     security.bound_url_integers(app, smorest_api)
@@ -27,6 +28,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _postgres_plans(config: dict[str, Any]) -> None:
+    """Plan every query for its own parameters on PostgreSQL. psycopg prepares a statement
+    after 5 runs and the server may then keep one generic plan for it; for the push's
+    "these 200 ids" lookups that plan became a scan of the whole table (60-180 ms instead
+    of 2-3 ms from about the 28th batch, bench/bench_sync.py, 2026-11-30)."""
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return
+    options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    connect = options.setdefault("connect_args", {})
+    connect.setdefault("options", "-c plan_cache_mode=force_custom_plan")
 
 
 def _migrations_dir():

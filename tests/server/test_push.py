@@ -289,3 +289,15 @@ def test_two_records_created_then_edited_in_one_batch_apply_once_each(app, clien
             assert db.session.get(Record, created["uuid"]).data["members"] == 7
             revisions = db.session.query(RecordRevision).filter_by(record_uuid=created["uuid"])
             assert revisions.count() == 2
+
+
+def test_postgres_plans_each_query_for_its_own_ids(app):
+    """A generic plan for "these ids" lookups became a whole-table scan from about the 28th
+    push of a benchmark; every PostgreSQL connection now plans each query for its values."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert "connect_args" not in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+            return
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
