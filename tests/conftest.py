@@ -50,6 +50,16 @@ def database_url(request, tmp_path_factory):
     drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def demo_databases(tmp_path_factory):
+    """Copies of the database `chungsuc init-db` + `demo-data` make, for live servers."""
+    from tests.live_server import DemoDatabases
+
+    databases = DemoDatabases(tmp_path_factory.mktemp("demo-templates"))
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     from server import create_app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -124,9 +125,49 @@ class LiveServer:
         self.process = None
 
 
-def start_live_server(database_url: str, workdir: Path) -> LiveServer:
-    server = LiveServer(database_url, workdir)
-    server.cli("init-db")
-    server.cli("demo-data")
-    server.start()
-    return server
+class DemoDatabases:
+    """Databases as `chungsuc init-db` + `chungsuc demo-data` leave them, for live servers.
+
+    The two commands run once per backend in this test process, into a template (the database
+    and the demo photos beside it); each live server then gets a copy of that template: the
+    SQLite file copied, or PostgreSQL's CREATE DATABASE ... TEMPLATE, and the photo files.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._templates: dict[str, tuple[str, Path]] = {}
+
+    def new(self, backend: str, workdir: Path) -> str:
+        """The URL of a fresh copy of the demo database; its photos go to workdir/photos."""
+        from tests.pg import create_database, database_name
+
+        if backend not in self._templates:
+            self._templates[backend] = self._make(backend)
+        url, template_dir = self._templates[backend]
+        photos = template_dir / "photos"
+        if photos.exists():
+            shutil.copytree(photos, workdir / "photos")
+        if backend == "sqlite":
+            target = workdir / "live.sqlite3"
+            shutil.copyfile(template_dir / "live.sqlite3", target)
+            return f"sqlite:///{target}"
+        return create_database(template=database_name(url))
+
+    def _make(self, backend: str) -> tuple[str, Path]:
+        from tests.pg import create_database
+
+        workdir = self.root / backend
+        workdir.mkdir(parents=True)
+        url = f"sqlite:///{workdir / 'live.sqlite3'}" if backend == "sqlite" else create_database()
+        server = LiveServer(url, workdir)
+        server.cli("init-db")
+        server.cli("demo-data")
+        return url, workdir
+
+    def close(self) -> None:
+        from tests.pg import drop_database
+
+        for backend, (url, _) in self._templates.items():
+            if backend != "sqlite":
+                drop_database(url)
+        self._templates.clear()

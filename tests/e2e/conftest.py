@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live_server import start_live_server
-from tests.pg import BACKENDS, create_database, drop_database
+from tests.live_server import LiveServer
+from tests.pg import BACKENDS, drop_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def live_server(request, tmp_path_factory):
+def live_server(request, tmp_path_factory, demo_databases):
     workdir = tmp_path_factory.mktemp(f"live-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'live.sqlite3'}"
-    else:
-        url = create_database()
-    server = start_live_server(url, workdir)
+    url = demo_databases.new(request.param, workdir)  # as init-db + demo-data leave it
+    server = LiveServer(url, workdir)
+    server.start()
     yield server
     server.stop()
     if request.param == "postgres":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import jpeg_bytes
-from tests.live_server import free_port, start_live_server
+from tests.live_server import LiveServer, free_port
 
 pytestmark = pytest.mark.kivy
 
@@ -18,9 +18,10 @@ VILLAGE = "Thôn Nà Phặc"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_databases):
     workdir = tmp_path_factory.mktemp("live-app")
-    live = start_live_server(f"sqlite:///{workdir / 'live.sqlite3'}", workdir)
+    live = LiveServer(demo_databases.new("sqlite", workdir), workdir)  # init-db, demo-data
+    live.start()
     yield live
     live.stop()
 

@@ -228,7 +228,7 @@ def test_a_relative_file_store_lives_in_the_instance_folder():
 
 
 @pytest.mark.e2e
-def test_chungsuc_serve_counts_across_its_workers(tmp_path):
+def test_chungsuc_serve_counts_across_its_workers(tmp_path, demo_databases):
     """The real `chungsuc serve` (gunicorn, 2 workers) on loopback: the sixth wrong password
     is refused whichever worker answers, because the workers share the counter file. SQLite
     only: the counters do not live in the application database."""
@@ -237,9 +237,10 @@ def test_chungsuc_serve_counts_across_its_workers(tmp_path):
     import urllib.parse
     import urllib.request
 
-    from tests.live_server import start_live_server
+    from tests.live_server import LiveServer
 
-    server = start_live_server(f"sqlite:///{tmp_path / 'live.sqlite3'}", tmp_path)
+    server = LiveServer(demo_databases.new("sqlite", tmp_path), tmp_path)  # init-db, demo-data
+    server.start()
     try:
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
