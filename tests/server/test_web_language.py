@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
+from server.extensions import db
+from server.models import Device
 from server.services import periods
+from tests.server.test_conflicts import make_conflict
 from tests.server.test_criteria_config import approve_all_checks, user
+from tests.server.test_integrity_web import stray_households
 from tests.server.test_period_holds import an_approved_water_check, tombstone_of
 from tests.server.test_push import push
-from tests.server.test_web import login
+from tests.server.test_web import add_user, csrf, login
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -231,3 +236,105 @@ def test_ledger_and_commune_pages_in_english(client, demo):
     commune = client.get("/communes/01936").text
     assert re.search(r"</b> labour days,", commune)
     assert '<span class="en">' not in commune.split("<main>")[1]
+
+
+def test_admin_pages_in_english_with_values_escaped(app, client, device):
+    _, conflict_id = make_conflict(client, device)
+    with app.app_context():
+        db.session.get(Device, device.device_id).name = EVIL
+        db.session.commit()
+    assert login(client, "qt_thainguyen").status_code == 302
+    # the notice after a resolution repeats two query arguments: escaped in both languages
+    query = "/admin/conflicts?resolved=%3Cscript%3Ealert(1)%3C/script%3E&version=7"
+    vi = client.get(query).text
+    assert f"Đã giải quyết xung đột #{EVIL_ESCAPED}; bản sửa mới (phiên bản 7)" in vi
+    assert f'<span class="en">Conflict #{EVIL_ESCAPED} resolved; the new revision (version 7)' in vi
+    assert "<script>" not in vi
+    revoked = client.post(
+        f"/admin/devices/{device.device_id}/revoke",
+        data={"csrf_token": csrf(client, "/admin/devices"), "mode": "drain"},
+    ).text
+    notice = re.search(r'id="admin-notice">(.*?)</p>', revoked).group(1)
+    assert notice == (
+        f"Đã thu hồi máy {EVIL_ESCAPED} (cho gửi nốt rồi dừng). "
+        f'<span class="en">Device {EVIL_ESCAPED} revoked (finish uploading, then stop).</span>'
+    )
+
+    choose_english(client)
+    en = client.get(query).text
+    assert f"Conflict #{EVIL_ESCAPED} resolved; the new revision (version 7)" in en
+    assert f'<span class="en" lang="vi">Đã giải quyết xung đột #{EVIL_ESCAPED};' in en
+    assert "<script>" not in en
+    assert first_text(en, "h1") == "Conflict inbox"
+    assert '<option value="">All / Tất cả</option>' in en
+    one = client.get(f"/admin/conflicts/{conflict_id}").text
+    assert first_text(one, "h1") == f"Conflict #{conflict_id}"
+    assert 'version <span class="en" lang="vi">phiên bản</span>' in one
+    devices = client.get("/admin/devices").text
+    assert EVIL_ESCAPED in devices and "<script>" not in devices
+    health = client.get("/admin/devices/health").text
+    assert first_text(health, "h1") == "Sync health"
+    assert "Clock skew is device minus server time" in health.split("Lệch giờ: giờ máy")[0]
+
+    users = client.get("/admin/users").text
+    assert first_text(users, "h1") == "Users and roles"
+    assert re.search(
+        r'<td>Commune board<br><small class="en" lang="vi">Ban quản lý xã</small>', users
+    )
+    board_id = re.search(
+        r'action="/admin/users/(\d+)/active"', users.split('data-user="bql_naphac"')[1]
+    )
+    reset = client.post(
+        f"/admin/users/{board_id.group(1)}/password",
+        data={"csrf_token": csrf(client, "/admin/users"), "confirm": "1"},
+    ).text
+    assert first_text(reset, "h2") == "Password for bql_naphac"
+    assert second_text(reset, "h2") == "Mật khẩu cho bql_naphac"
+    off = client.post(
+        f"/admin/users/{board_id.group(1)}/active",
+        data={"csrf_token": csrf(client, "/admin/users"), "active": "0"},
+    ).text
+    assert 'bql_naphac: deactivated. <span class="en" lang="vi">đã khoá.</span>' in off
+
+
+def test_integrity_and_criteria_pages_in_english(app, client, device):
+    stray_households(client, device)
+    add_user(app, "tinh_tn", "province_officer", "19")
+    choose_english(client)
+    login(client, "bql_naphac")
+    html = client.get("/communes/01936/integrity").text
+    assert first_text(html, "h1") == "Evidence integrity"
+    assert second_text(html, "h1") == "Kiểm tra minh chứng"
+    row = re.search(
+        r'<tr data-kind="outside_village"><td><a [^>]*>([^<]*)</a> '
+        r'<span class="en" lang="vi">([^<]*)</span>',
+        html,
+    )
+    assert row and row.group(1) != row.group(2)
+    assert (
+        'Checked, acceptable <span class="en" lang="vi">Đã kiểm tra, chấp nhận được</span></button>'
+        in html
+    )
+    assert '<option value="open" selected>Open / Đang mở</option>' in html
+    assert '<span class="en">' not in html.split("<main>")[1]
+
+    client.post("/logout", data={"csrf_token": csrf(client, "/communes/01936")})
+    login(client, "tinh_tn", "pw-tinh_tn")
+    criteria = client.get("/criteria").text
+    assert first_text(criteria, "h1") == "Criteria configuration"
+    assert second_text(criteria, "h1") == "Cấu hình tiêu chí"
+    assert "Set a threshold for " in criteria
+    assert 'demo value <span class="en" lang="vi">giá trị minh họa (demo)</span>' in criteria
+    assert '<span class="en">' not in criteria.split("<main>")[1]
+
+
+def test_no_hand_written_pairs_left_in_templates():
+    """Every pair goes through t()/tf()/t_muted(): none writes its muted half by hand."""
+    templates = Path(__file__).resolve().parents[2] / "server" / "templates"
+    left = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if '<span class="en">' in line or re.search(r'class="en">\{\{ t_second', line)
+    ]
+    assert left == []
