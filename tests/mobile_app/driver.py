@@ -90,6 +90,14 @@ class Driver:
         self.frames(1)
         touch.touch_up()
         self.frames(3)
+        if scroller is not None:
+            # A ScrollView that has not decided "tap or scroll" hands the release to the
+            # widget 0.2 s later, on a timer (kivy ScrollView.on_touch_up): wait it out, so
+            # what the tap does has happened when tap() returns, however slow the machine.
+            deadline = time.monotonic() + 0.25
+            while time.monotonic() < deadline:
+                EventLoop.idle()
+            self.frames(2)
 
     def type_into(self, text_input, text: str) -> None:
         """Type as a keyboard does: through insert_text, so input filters apply."""

@@ -111,7 +111,7 @@ def test_register_a_household_with_its_gps_position(ui, gps):
     assert saved["data"]["location"] == {"lat": 22.428, "lon": 105.9702, "accuracy": 6.0}
 
     ui.tap(ui.by_text("Quay lại", BigButton))
-    assert ui.screen.name == "households"
+    ui.until(lambda: ui.screen.name == "households", what="the households screen")
     ui.type_into(ui.screen.ids.search, "lo van sang")
     ui.until(lambda: len(ui.screen.ids.list.data) == 1, what="the search")
     assert "Lò Văn Sáng" in ui.screen.ids.list.data[0]["text"]
@@ -173,7 +173,7 @@ def test_house_tidying_check_asks_about_the_fence_only_when_there_is_one(ui):
     ui.tap(form.blocks["has_fence"].toggles[True])
     assert {"fence_type", "fence_tidy"} <= set(form._shown)
     ui.tap(ui.by_text("Huỷ", BigButton))
-    assert ui.screen.name == "household"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
 
 
 def test_a_date_is_picked_from_the_calendar_and_can_still_be_typed(ui):
@@ -210,7 +210,7 @@ def test_a_date_is_picked_from_the_calendar_and_can_still_be_typed(ui):
     ui.type_into(date.input, "2025-01-02")  # typing stays possible
     assert form.answers["date"] == "2025-01-02"
     ui.tap(ui.by_text("Huỷ", BigButton))
-    assert ui.screen.name == "household"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
 
 
 def test_a_look_alike_of_another_households_photo_is_warned_on_the_spot(ui, photos, tmp_path):
@@ -303,7 +303,8 @@ def test_board_verdicts_reach_the_household_and_the_redo_list(ui):
     ui.screenshot("villages-redo")
 
     ui.tap(ui.find_all(lambda w: isinstance(w, BigButton), ui.screen.ids.redo_list)[0])
-    assert ui.screen.name == "household" and ui.screen.head_name == "Nguyễn Văn An"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
+    assert ui.screen.head_name == "Nguyễn Văn An"
     history = ui.texts(ui.screen.ids.record_list)
     for text in ("Đã duyệt", "Bị từ chối", "Xung đột", "Đang chờ quản trị viên giải quyết"):
         assert text in history

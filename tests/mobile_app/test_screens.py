@@ -113,7 +113,7 @@ def test_enrolment_then_first_sync_fills_the_villages(ui, server):
     assert f"{VILLAGE}[/b]\n0 hộ" in ui.texts()  # the scope came, the households not yet
 
     ui.tap(ui.screen.ids.sync_button)
-    assert ui.screen.name == "sync"
+    ui.until(lambda: ui.screen.name == "sync", what="the sync screen")
     ui.tap(ui.screen.ids.sync_now)
     ui.until(lambda: ui.screen.result_text, timeout=60, what="the first sync")
     assert ui.screen.result_text.startswith("Xong"), ui.screen.result_text
@@ -121,7 +121,7 @@ def test_enrolment_then_first_sync_fills_the_villages(ui, server):
     assert ui.screen.last_sync
 
     ui.tap(ui.by_text("Quay lại", BigButton))
-    assert ui.screen.name == "villages"
+    ui.until(lambda: ui.screen.name == "villages", what="the villages screen")
     button = ui.by_text(VILLAGE, BigButton)
     assert int(button.text.split("\n")[1].split()[0]) >= 20
     ui.screenshot("villages")
@@ -140,7 +140,7 @@ def test_search_without_diacritics_finds_the_household(ui):
     from mobile_app.widgets import BigButton
 
     ui.tap(ui.by_text(VILLAGE, BigButton))
-    assert ui.screen.name == "households"
+    ui.until(lambda: ui.screen.name == "households", what="the households screen")
     everyone = ui.until(lambda: ui.screen.ids.list.data, what="the household list")
     ui.type_into(ui.screen.ids.search, "nguyen van an")
     ui.until(lambda: len(ui.screen.ids.list.data) < len(everyone), what="the search")
@@ -153,7 +153,7 @@ def test_household_detail_offers_the_contribution_form(ui):
     from mobile_app.screens.households import HouseholdRow
 
     ui.tap(ui.until(lambda: ui.find_all(lambda w: isinstance(w, HouseholdRow)))[0])
-    assert ui.screen.name == "household"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
     assert ui.screen.head_name == "Nguyễn Văn An"
     assert "Chủ hộ: [b]Nguyễn Văn An[/b]" in ui.texts()
     ui.screenshot("household")
@@ -229,7 +229,7 @@ def test_sync_screen_counts_then_sends_the_record_and_photo(ui, server):
     ui.screenshot("sync-done")
 
     ui.tap(ui.by_text("Quay lại", BigButton))
-    assert ui.screen.name == "household"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
     assert "Đã gửi" in ui.texts(ui.screen.ids.record_list)
 
 
@@ -247,7 +247,7 @@ def test_yes_no_answers_reveal_their_follow_up_questions(ui):
     ui.tap(keeps.toggles[False])
     assert "livestock_kinds" not in form._shown
     ui.tap(ui.by_text("Huỷ", BigButton))
-    assert ui.screen.name == "household"
+    ui.until(lambda: ui.screen.name == "household", what="the household screen")
 
 
 def test_desktop_camera_without_a_script_opens_a_file_picker(ui):
