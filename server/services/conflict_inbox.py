@@ -243,6 +243,15 @@ def bulk_resolve(
     for the others, (id, message, message_en) — each conflict stands or falls alone."""
     done, failed = [], []
     for conflict in items:
+        if DELETED in conflict.fields:  # whether a record stays is decided one at a time
+            failed.append(
+                (
+                    conflict.id,
+                    "Xung đột xoá hay giữ bản ghi phải được quyết định từng cái một.",
+                    "Whether a record is deleted or kept is decided one conflict at a time.",
+                )
+            )
+            continue
         try:
             conflicts.resolve(conflict, {f: side for f in conflict.fields}, {}, username)
         except conflicts.ResolutionError as exc:

@@ -19,8 +19,15 @@ from forms import default_registry, validate
 from server.extensions import db
 from server.models import Conflict, Record
 from server.models.types import utcnow
-from server.services import audit
-from server.services.push import Author, add_revision, lock_scope, next_version, project_household
+from server.services import audit, indicators_facts, integrity
+from server.services.push import (
+    Author,
+    add_revision,
+    last_reason,
+    lock_scope,
+    next_version,
+    project_household,
+)
 from sync.merge import DELETED, three_way
 
 SIDES = ("base", "server", "device")
@@ -90,6 +97,10 @@ def resolve(
     # clash, so a resolution never drops what merged by itself.
     data = three_way(conflict.base_data, record.data, conflict.device_data).merged
     decided = {f: conflict.fields[f][side] for f, side in choices.items()} | dict(values)
+    if choices.get(DELETED) == "server":
+        # "keep the server's state" means the state now: another resolution or a later
+        # tombstone may have changed it since this conflict was opened
+        decided[DELETED] = record.deleted
     deleted = decided.pop(DELETED, record.deleted)
     if not isinstance(deleted, bool):
         db.session.rollback()
@@ -113,8 +124,6 @@ def resolve(
             data[name] = value
     form = default_registry().get(record.form_id, record.form_version)
     cleaned, errors = validate(form, data)
-    if errors and deleted:
-        cleaned, errors = data, []  # a deleted record is not counted: its answers stay as kept
     if errors:
         db.session.rollback()
         raise ResolutionError(
@@ -139,9 +148,10 @@ def resolve(
         )
     )
     reason = f"conflict {conflict.id} resolved"
-    if deleted and not record.deleted:
-        reason += f": deleted ({conflict.device_reason or '-'})"[: 300 - len(reason)]
-    elif record.deleted and not deleted:
+    if deleted:  # the feed's tombstone shows why it was deleted
+        why = conflict.device_reason if not record.deleted else last_reason(record.uuid)
+        reason = f"{reason}: deleted ({why or '-'})"[:300]
+    elif record.deleted:
         reason += ": kept (restored)"
     record.data = cleaned
     record.deleted = deleted
@@ -153,6 +163,9 @@ def resolve(
     add_revision(record, Author(username=username), now, reason=reason)
     if record.form_id == "household":
         project_household(record)
+    # what a push of the same change would refresh: the roll-up's facts and the flags
+    indicators_facts.refresh(record.commune_code, {record.household_id})
+    integrity.refresh_records(record.commune_code, [record.uuid])
     audit.log(
         "conflict.resolve",
         actor=username,

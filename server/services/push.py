@@ -336,12 +336,12 @@ def _update(
     db.session.flush()
     reason = e.reason
     if deleted and not e.deleted:  # an unchanged save met a delete: the delete's why stays
-        reason = _last_reason(record.uuid)
+        reason = last_reason(record.uuid)
     add_revision(record, author, now, e.base_version, e.mutation_id, reason)
     return "applied", None
 
 
-def _last_reason(record_uuid: str) -> str | None:
+def last_reason(record_uuid: str) -> str | None:
     return db.session.scalar(
         select(RecordRevision.reason)
         .where(RecordRevision.record_uuid == record_uuid)
@@ -370,7 +370,7 @@ def _open_conflict(
         server_version=record.version,
         base_data=base.data,
         server_data=record.data,
-        device_data=e.data,
+        device_data=base.data if e.deleted else e.data,  # a tombstone edits no answer
         fields=sides,
         device_reason=e.reason if e.deleted else None,
         device_captured_at=_captured(e),

@@ -206,3 +206,39 @@ def test_the_inbox_page_shows_delete_or_keep_with_the_reasons_and_resolves(app, 
         # like any resolution, the edit that did not clash is kept (in the tombstone's answers)
         assert record.data["members"] == 6
         assert db.session.get(Conflict, conflict_id).resolved_by == "qt_thainguyen"
+
+
+def test_taking_the_server_side_means_the_state_now_and_keeps_the_reason(app, client, device):
+    """Two tablets' tombstones each clash with an edit; deleting through the first conflict
+    and then taking "server" in the second must not bring the record back."""
+    household = envelope()
+    v1 = one(push(client, device, household))["version"]
+    one(push(client, device, edit(household, v1, members=6)))
+    first = one(push(client, device, tombstone(household, v1, "Hộ chuyển đi nơi khác")))
+    second = one(push(client, device, tombstone(household, v1, "Trùng")))
+    assert first["status"] == second["status"] == "conflict"
+    token = admin_session(client)
+    gone = resolve(client, token, first["conflict_id"], choices={"_deleted": "device"})
+    assert gone.json["deleted"] is True
+    still = resolve(client, token, second["conflict_id"], choices={"_deleted": "server"})
+    assert still.status_code == 200 and still.json["deleted"] is True  # not restored
+    feed = client.get(f"/api/v1/sync/changes?since={v1}", headers=device.headers).json
+    [change] = feed["changes"]
+    assert change["deleted"] and "Hộ chuyển đi nơi khác" in change["reason"]
+
+
+def test_bulk_resolution_leaves_delete_or_keep_to_one_at_a_time(app, client, device):
+    household = envelope()
+    v1 = one(push(client, device, household))["version"]
+    one(push(client, device, edit(household, v1, members=6)))
+    conflict_id = one(push(client, device, tombstone(household, v1)))["conflict_id"]
+    assert login(client, "qt_thainguyen").status_code == 302
+    token = csrf(client, "/admin/conflicts")
+    page = client.post(
+        "/admin/conflicts/bulk",
+        data={"csrf_token": token, "side": "device", "ids": [str(conflict_id)]},
+    )
+    assert page.status_code == 422 and "từng cái một" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Conflict, conflict_id).resolved_at is None
+        assert not db.session.get(Record, household["uuid"]).deleted
