@@ -123,8 +123,9 @@ def normalise_username(username: str) -> str:
 
 def unlock_login(username: str, addresses: Iterable[str]) -> None:
     """Clear one username's login failure counters: the count across addresses, and the
-    per-address count for each address given (where the lockouts were met). An address
-    trying many names (`ip:`) stays limited. Needs a request context (a web action)."""
+    per-address count for each address given (the caller passes only the user's own known
+    addresses). An address trying many names (`ip:`) stays limited. Needs a request
+    context (a web action)."""
     limiter = current_app.extensions["chungsuc_limiter"]
     name = normalise_username(username)
     keys = {_key_user_for(name)} | {f"ip-user:{address}|{name}" for address in addresses}

@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from server import security_limits
 from server.extensions import db
@@ -235,22 +235,53 @@ def _lockouts(usernames: Iterable[str]) -> list[AuditEvent]:
 
 
 def recently_locked(users: Iterable[User]) -> dict[str, dt.datetime]:
-    """username -> when a login was last refused for too many failures (last day)."""
+    """username -> when a login was last refused for too many failures (last day, and
+    after the last time an administrator unblocked it)."""
     by_name = {normalise_username(u.username): u.username for u in users}
+    unblocked = dict(
+        db.session.execute(
+            select(AuditEvent.target, func.max(AuditEvent.at))
+            .where(AuditEvent.action == "user.unlock", AuditEvent.target.in_(sorted(by_name)))
+            .group_by(AuditEvent.target)
+        ).all()
+    )
     last: dict[str, dt.datetime] = {}
     for event in _lockouts(by_name):
         name = by_name.get(event.actor)
-        if name and (name not in last or event.at > last[name]):
+        if name is None or (name in unblocked and event.at <= unblocked[name]):
+            continue
+        if name not in last or event.at > last[name]:
             last[name] = event.at
     return last
 
 
+KNOWN_ADDRESS_LOOKBACK = dt.timedelta(days=90)
+
+
+def _known_addresses(user: User) -> set[str]:
+    """Addresses this user has logged in from successfully (last 90 days)."""
+    return {
+        ip
+        for (ip,) in db.session.execute(
+            select(AuditEvent.ip)
+            .where(
+                AuditEvent.action == "login.success",
+                AuditEvent.actor == user.username,
+                AuditEvent.at >= utcnow() - KNOWN_ADDRESS_LOOKBACK,
+            )
+            .distinct()
+        )
+        if ip
+    }
+
+
 def unlock_login(admin: User, user: User) -> list[str]:
-    """Let the user try again now: their failure counters are cleared (across addresses and
-    at each address where they were refused); returns those addresses. Audit-logged."""
-    addresses = sorted(
-        {str((e.details or {}).get("ip") or e.ip) for e in _lockouts([user.username])} - {""}
-    )
+    """Let the user try again now: the name's count across addresses is cleared, and the
+    per-address count only at addresses where they were refused AND have logged in
+    successfully before (their own office or phone, not a stranger's guessing machine,
+    which stays limited). Returns those addresses. Audit-logged."""
+    refused = {str((e.details or {}).get("ip") or e.ip) for e in _lockouts([user.username])}
+    addresses = sorted((refused & _known_addresses(user)) - {""})
     security_limits.unlock_login(user.username, addresses)
     audit.log(
         "user.unlock",
