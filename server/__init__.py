@@ -17,8 +17,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config.load(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    _postgres_plans(app.config)
     db.init_app(app)
+    _postgres_plans(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     security.bound_url_integers(app, smorest_api)
     smorest_api.init_app(app)
@@ -30,16 +30,33 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _postgres_plans(config: dict[str, Any]) -> None:
+def _postgres_plans(app: Flask) -> None:
     """Plan every query for its own parameters on PostgreSQL. psycopg prepares a statement
     after 5 runs and the server may then keep one generic plan for it; for the push's
     "these 200 ids" lookups that plan became a scan of the whole table (60-180 ms instead
-    of 2-3 ms from about the 28th batch, bench/bench_sync.py, 2026-11-30)."""
-    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+    of 2-3 ms from about the 28th batch, bench/bench_sync.py, 2026-11-30). Set on each new
+    connection (not as a startup option, which would replace `options` from the URL); a
+    server that does not know the setting (before PostgreSQL 12) keeps its default."""
+    from sqlalchemy import event
+
+    from server.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
         return
-    options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    connect = options.setdefault("connect_args", {})
-    connect.setdefault("options", "-c plan_cache_mode=force_custom_plan")
+
+    @event.listens_for(engine, "connect")
+    def _custom_plans(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        except Exception:  # an old server: keep its default planning
+            dbapi_connection.rollback()
+        else:
+            dbapi_connection.commit()
+        finally:
+            cursor.close()
 
 
 def _migrations_dir():

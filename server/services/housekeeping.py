@@ -35,6 +35,7 @@ from server.services.push import lock_scope
 
 JOB_KIND = "housekeeping"
 BATCH = 500  # photos queued / records refreshed per run at most: the next run does the rest
+PRUNE_BATCH = 5000  # old jobs deleted per run: a short write, never a long lock
 DEFAULTS = {"HOUSEKEEPING_MINUTES": 60, "HOUSEKEEPING_FIRST_MINUTES": 5, "JOBS_KEEP_DAYS": 30}
 
 
@@ -44,11 +45,12 @@ def _config(name: str) -> int:
 
 
 def handle(payload: Mapping[str, Any]) -> None:
-    """The job handler: each part commits on its own, then the next run is queued."""
+    """The job handler: the next run is queued first (a part that fails must not end the
+    chain), then each part commits on its own."""
+    schedule_next()
     queue_unprocessed_photos()
     refresh_overdue_photos()
     prune_finished_jobs()
-    schedule_next()
 
 
 def ensure_scheduled() -> bool:
@@ -137,10 +139,14 @@ def refresh_overdue_photos() -> int:
 
 def prune_finished_jobs() -> int:
     cutoff = utcnow() - dt.timedelta(days=_config("JOBS_KEEP_DAYS"))
-    gone = db.session.execute(
-        delete(Job)
+    old = (
+        select(Job.id)
         .where(Job.state == "done", Job.created_at < cutoff)
-        .execution_options(synchronize_session=False)
+        .limit(PRUNE_BATCH)
+        .scalar_subquery()
+    )
+    gone = db.session.execute(
+        delete(Job).where(Job.id.in_(old)).execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return gone

@@ -34,6 +34,7 @@ from server.services import jobs
 log = logging.getLogger(__name__)
 
 _extra_handlers: dict[str, jobs.Handler] = {}
+HOUSEKEEPING_CHECK_SECONDS = 600.0  # an idle worker checks the housekeeping run is queued
 
 
 def register_handler(kind: str, handler: jobs.Handler) -> None:
@@ -113,6 +114,7 @@ class Worker:
         with self.app.app_context():
             table = self._handlers()
             self._schedule_housekeeping()
+            next_check = time.monotonic() + HOUSEKEEPING_CHECK_SECONDS
             while not self.stopping:
                 try:
                     took = jobs.run_one(table, self.name, lease=self.lease)
@@ -127,6 +129,9 @@ class Worker:
                 if took:
                     done += 1
                 else:
+                    if time.monotonic() >= next_check:  # e.g. the database was down at start
+                        self._schedule_housekeeping()
+                        next_check = time.monotonic() + HOUSEKEEPING_CHECK_SECONDS
                     self._stopping.wait(self.poll_seconds)
             db.session.remove()
         return done

@@ -110,3 +110,20 @@ def test_finished_jobs_are_pruned_after_the_keep_period_failed_ones_stay(app):
             for j in db.session.scalars(select(Job))
         )
     assert left == [("done", False), ("failed", True), ("queued", True)]
+
+
+def test_a_failing_run_does_not_end_the_chain(app, monkeypatch):
+    def broken() -> int:
+        raise RuntimeError("a record the checks cannot read")
+
+    monkeypatch.setattr(housekeeping, "refresh_overdue_photos", broken)
+    app.config["HOUSEKEEPING_FIRST_MINUTES"] = 0
+    with app.app_context():
+        housekeeping.ensure_scheduled()
+    [first] = _queued(app, housekeeping.JOB_KIND)
+    assert Worker(app).run_until_idle() == 1  # taken, failed, to be retried
+    queued = _queued(app, housekeeping.JOB_KIND)
+    later = [j for j in queued if j.id != first.id]
+    assert len(later) == 1 and later[0].run_after > dt.datetime.now(dt.UTC)
+    with app.app_context():
+        assert "a record the checks cannot read" in db.session.get(Job, first.id).last_error

@@ -291,13 +291,26 @@ def test_two_records_created_then_edited_in_one_batch_apply_once_each(app, clien
             assert revisions.count() == 2
 
 
-def test_postgres_plans_each_query_for_its_own_ids(app):
+def test_postgres_plans_each_query_for_its_own_ids(database_url, tmp_path):
     """A generic plan for "these ids" lookups became a whole-table scan from about the 28th
-    push of a benchmark; every PostgreSQL connection now plans each query for its values."""
+    push of a benchmark; every PostgreSQL connection now plans each query for its values,
+    and options given in the database URL are kept. SQLite plans every statement afresh."""
     from sqlalchemy import text
 
+    from server import create_app
+
+    on_postgres = database_url.startswith("postgresql")
+    url = database_url + ("?options=-c%20statement_timeout%3D12345" if on_postgres else "")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            assert "connect_args" not in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-            return
-        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+        try:
+            if on_postgres:
+                show = db.session.execute(text("SHOW plan_cache_mode")).scalar()
+                assert show == "force_custom_plan"
+                assert db.session.execute(text("SHOW statement_timeout")).scalar() == "12345ms"
+            else:
+                assert db.engine.dialect.name == "sqlite"
+                assert db.session.execute(text("SELECT 1")).scalar() == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()
