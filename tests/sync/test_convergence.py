@@ -73,6 +73,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             tablets.append((replica, client))
     created: list[str] = []
     made: list[tuple[str, dict, dict]] = []  # (mutation id, answers before, answers sent)
+    deletes: set[str] = set()  # the mutations that are tombstones
     for step in program:
         kind = step[0]
         if kind == "resolve":
@@ -98,6 +99,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
                 except DeleteRefused:  # it has contributions or checks on this tablet
                     continue
                 made.append((tomb.mutation_id, household["data"], tomb.data))
+                deletes.add(tomb.mutation_id)
             elif kind == "edit":
                 data = dict(household["data"], **{step[3]: _value(step[3], step[4])})
                 edit = replica.save_record(
@@ -134,7 +136,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
             if r.uuid in created or r.device_id in device_ids
         }
         assert not db.session.scalar(select(Conflict.id).where(Conflict.resolved_at.is_(None)))
-        _no_accepted_edit_lost(made)
+        _no_accepted_edit_lost(made, deletes)
     assert set(created) <= set(server)
     for replica, _ in tablets:
         local = {
@@ -145,7 +147,7 @@ def test_offline_edits_converge(app, demo, tmp_path_factory, devices, program):
         assert local == server
 
 
-def _no_accepted_edit_lost(made: list[tuple[str, dict, dict]]) -> None:
+def _no_accepted_edit_lost(made: list[tuple[str, dict, dict]], deletes: set[str]) -> None:
     ids = [m for m, _, _ in made]
     answered = {
         a.mutation_id: a.status
@@ -155,18 +157,25 @@ def _no_accepted_edit_lost(made: list[tuple[str, dict, dict]]) -> None:
     }
     assert set(answered) == set(ids)  # every change answered (the id is the key: once)
     revisions: dict[str, list[dict]] = {}
+    deleted_by: dict[str, bool] = {}
     for rev in db.session.scalars(
         select(RecordRevision).where(RecordRevision.mutation_id.in_(ids))
     ):
         revisions.setdefault(rev.mutation_id, []).append(rev.data)
+        deleted_by[rev.mutation_id] = rev.deleted
     conflicts = {
-        c.mutation_id: c.device_data
+        c.mutation_id: c
         for c in db.session.scalars(select(Conflict).where(Conflict.mutation_id.in_(ids)))
     }
     for mutation, before, sent in made:
         if answered[mutation] == "conflict":
-            assert conflicts[mutation] == sent  # the officer's answers are kept for the admin
+            if mutation in deletes:  # a tombstone against an edit: delete or keep is asked
+                assert conflicts[mutation].fields["_deleted"]["device"] is True
+                continue
+            assert conflicts[mutation].device_data == sent  # kept for the admin
             continue
+        if mutation in deletes:
+            assert deleted_by[mutation] is True  # an applied tombstone deleted the record
         (kept,) = revisions[mutation]  # exactly one revision per applied change
         changed = {k for k in sent.keys() | before.keys() if sent.get(k) != before.get(k)}
         assert {k: kept.get(k) for k in changed} == {k: sent.get(k) for k in changed}
