@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from forms import default_registry, validate
 from server.extensions import db
 from server.models import Conflict, Record
 from server.models.types import utcnow
-from server.services import audit, indicators_facts, integrity
+from server.services import audit, indicators_facts, integrity, period_holds
 from server.services.push import (
     Author,
     add_revision,
@@ -93,6 +94,7 @@ def resolve(
         )
     scope = lock_scope(conflict.commune_code)
     record = db.session.get(Record, conflict.record_uuid, populate_existing=True)
+    before = period_holds.snapshot({record.uuid: record})  # a locked period holds this too
     # Start from the server's current answers merged with the device's edits that did not
     # clash, so a resolution never drops what merged by itself.
     data = three_way(conflict.base_data, record.data, conflict.device_data).merged
@@ -163,7 +165,15 @@ def resolve(
     add_revision(record, Author(username=username), now, reason=reason)
     if record.form_id == "household":
         project_household(record)
-    # what a push of the same change would refresh: the roll-up's facts and the flags
+    # what a push of the same change would do: hold it if it falls in a locked period,
+    # refresh the roll-up's facts and the flags
+    period_holds.after_push(
+        record.commune_code,
+        before,
+        [SimpleNamespace(uuid=record.uuid)],
+        [{"status": "applied"}],
+        username,
+    )
     indicators_facts.refresh(record.commune_code, {record.household_id})
     integrity.refresh_records(record.commune_code, [record.uuid])
     audit.log(

@@ -242,3 +242,25 @@ def test_bulk_resolution_leaves_delete_or_keep_to_one_at_a_time(app, client, dev
     with app.app_context():
         assert db.session.get(Conflict, conflict_id).resolved_at is None
         assert not db.session.get(Record, household["uuid"]).deleted
+
+
+def test_a_resolution_inside_a_locked_period_is_held_like_a_push(app, client, device):
+    from server.models import PeriodHold
+    from tests.server.test_period_holds import lock_this_month
+
+    household = envelope()
+    v1 = one(push(client, device, household))["version"]
+    one(push(client, device, edit(household, v1, members=6)))
+    lock_this_month(app)
+    conflict_id = one(push(client, device, tombstone(household, v1)))["conflict_id"]
+    token = admin_session(client)
+    assert resolve(client, token, conflict_id, values={"_deleted": True}).status_code == 200
+    with app.app_context():
+        hold = db.session.scalar(
+            select(PeriodHold).where(PeriodHold.record_uuid == household["uuid"])
+        )
+        assert hold is not None and hold.kind == "delete"
+        # the roll-up still counts it until the board reopens the period and decides
+        from server.services import period_holds
+
+        assert household["uuid"] in period_holds.held_deleted_households(household["commune_code"])
