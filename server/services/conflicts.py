@@ -21,13 +21,13 @@ from server.extensions import db
 from server.models import Conflict, Record
 from server.models.types import utcnow
 from server.services import audit, indicators_facts, integrity, period_holds
+from server.services.household_projection import project_household
 from server.services.push import (
     Author,
     add_revision,
     last_reason,
     lock_scope,
     next_version,
-    project_household,
 )
 from sync.merge import DELETED, three_way
 

@@ -32,10 +32,10 @@ from server.models import (
 )
 from server.models.types import utcnow
 from server.services import indicators_facts, integrity, period_holds
+from server.services.household_projection import household_row, project_household
 from server.services.push_checks import BatchInvalid, check_batch
 from sync.envelope import Envelope
 from sync.merge import DELETED, merge_deleted, three_way
-from sync.text import fold
 
 __all__ = ["Author", "BatchInvalid", "push", "touch_device"]
 
@@ -422,37 +422,6 @@ def add_revision(
             received_at=now,
         )
     )
-
-
-def household_row(
-    uuid: str, commune: str, village: str, data: Mapping[str, Any], deleted: bool
-) -> dict[str, Any]:
-    """The household projection's columns for a household record's answers."""
-    location = data.get("location") or {}
-    return {
-        "uuid": uuid,
-        "commune_code": commune,
-        "village_code": village,
-        "head_name": data.get("head_name", ""),
-        "search_name": fold(
-            " ".join(str(data.get(k) or "") for k in ("head_name", "house_number", "member_names"))
-        )[:400],
-        "house_number": data.get("house_number"),
-        "members": data.get("members"),
-        "lat": location.get("lat"),
-        "lon": location.get("lon"),
-        "active": not deleted,
-    }
-
-
-def project_household(record: Record) -> None:
-    row = household_row(
-        record.uuid, record.commune_code, record.village_code, record.data, record.deleted
-    )
-    household = db.session.get(Household, record.uuid) or Household(uuid=record.uuid)
-    for key, value in row.items():
-        setattr(household, key, value)
-    db.session.add(household)
 
 
 def _result(e: Envelope, status: str, version: int) -> dict[str, Any]:
